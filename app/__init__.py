@@ -1,0 +1,120 @@
+"""Kelurahan Pintar: the core. `create_app()` reads as the table of contents."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build an app. Nothing here touches the database or the network."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(config_module.load(app.instance_path, overrides))
+    config_module.check(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    configure_logging(app)
+    configure_extensions(app)
+    configure_tenancy(app)
+    load_plugins(app)
+    register_blueprints(app)
+    configure_templates(app)
+    configure_security(app)
+    configure_errorhandlers(app)
+    register_cli(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    """Our own loggers (app.*, plugins.*) at INFO on stderr, unless the host configured them."""
+    for name in ("app", "plugins"):
+        logger = logging.getLogger(name)
+        if not logger.handlers and not app.testing:
+            handler = logging.StreamHandler()
+            handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+            )
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+
+
+def configure_extensions(app: Flask) -> None:
+    from . import auth, i18n
+    from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    login_manager.init_app(app)
+    auth.configure_login(login_manager)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            from .db_sqlite import tune_sqlite
+
+            tune_sqlite(db.engine)
+
+
+def configure_tenancy(app: Flask) -> None:
+    from . import kelurahan_context, tenancy
+
+    tenancy.install()
+    kelurahan_context.init_app(app)
+
+
+def load_plugins(app: Flask) -> None:
+    from .plugins import PluginHost
+
+    host = PluginHost(app)
+    app.extensions["kp"] = host
+    host.load()
+    app.before_request(host.guard_blueprints)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .views import account, admin, city, groups, media, public
+
+    for module in (public, account, groups, admin, city, media):
+        app.register_blueprint(module.bp)
+
+
+def configure_templates(app: Flask) -> None:
+    from . import assets, template_globals
+
+    assets.init_app(app)
+    template_globals.init_app(app)
+
+
+def configure_security(app: Flask) -> None:
+    from . import security
+
+    security.init_app(app)
+
+
+def configure_errorhandlers(app: Flask) -> None:
+    from . import errors
+
+    errors.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from . import cli
+
+    app.cli.add_command(cli.kp)

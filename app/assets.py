@@ -1,0 +1,107 @@
+"""Third-party front-end files: pinned versions with Subresource Integrity.
+
+`KP_ASSETS=cdn` (default) loads them from the CDN; `KP_ASSETS=local` serves the very same
+files from `static/vendor/` (offline deployments, tests). tests/test_assets.py checks that
+the local copies hash to the pinned SRI values, so both modes load identical bytes.
+Refresh with `scripts/vendor-assets.sh` after changing a version here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, url_for
+from markupsafe import Markup
+
+CDN = "https://unpkg.com"
+
+
+@dataclass(frozen=True)
+class Asset:
+    package: str
+    version: str
+    path: str  # inside the npm package
+    local: str  # under static/vendor/
+    sri: str
+
+    @property
+    def cdn_url(self) -> str:
+        return f"{CDN}/{self.package}@{self.version}/{self.path}"
+
+
+ASSETS: dict[str, Asset] = {
+    "leaflet.js": Asset(
+        "leaflet",
+        "1.9.4",
+        "dist/leaflet.js",
+        "leaflet-1.9.4/leaflet.js",
+        "sha384-cxOPjt7s7Iz04uaHJceBmS+qpjv2JkIHNVcuOrM+YHwZOmJGBXI00mdUXEq65HTH",
+    ),
+    "leaflet.css": Asset(
+        "leaflet",
+        "1.9.4",
+        "dist/leaflet.css",
+        "leaflet-1.9.4/leaflet.css",
+        "sha384-sHL9NAb7lN7rfvG5lfHpm643Xkcjzp4jFvuavGOndn6pjVqS6ny56CAt3nsEVT4H",
+    ),
+    "markercluster.js": Asset(
+        "leaflet.markercluster",
+        "1.5.3",
+        "dist/leaflet.markercluster.js",
+        "leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+        "sha384-eXVCORTRlv4FUUgS/xmOyr66XBVraen8ATNLMESp92FKXLAMiKkerixTiBvXriZr",
+    ),
+    "markercluster.css": Asset(
+        "leaflet.markercluster",
+        "1.5.3",
+        "dist/MarkerCluster.css",
+        "leaflet.markercluster-1.5.3/MarkerCluster.css",
+        "sha384-pmjIAcz2bAn0xukfxADbZIb3t8oRT9Sv0rvO+BR5Csr6Dhqq+nZs59P0pPKQJkEV",
+    ),
+    "markercluster-default.css": Asset(
+        "leaflet.markercluster",
+        "1.5.3",
+        "dist/MarkerCluster.Default.css",
+        "leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
+        "sha384-wgw+aLYNQ7dlhK47ZPK7FRACiq7ROZwgFNg0m04avm4CaXS+Z9Y7nMu8yNjBKYC+",
+    ),
+    "htmx.js": Asset(
+        "htmx.org",
+        "2.0.4",
+        "dist/htmx.min.js",
+        "htmx-2.0.4/htmx.min.js",
+        "sha384-HGfztofotfshcF7+8n44JQL2oJmowVChPTg48S+jvZoztPfvwD79OC/LTtG6dMp+",
+    ),
+}
+
+
+def asset_url(name: str) -> str:
+    asset = ASSETS[name]
+    if current_app.config["KP_ASSETS"] == "local":
+        return url_for("static", filename=f"vendor/{asset.local}")
+    return asset.cdn_url
+
+
+def asset_tag(name: str) -> Markup:
+    """A <script> or <link> with integrity and crossorigin, whichever the source."""
+    asset = ASSETS[name]
+    url = asset_url(name)
+    if name.endswith(".css"):
+        return Markup(
+            '<link rel="stylesheet" href="{}" integrity="{}" crossorigin="anonymous">'
+        ).format(url, asset.sri)
+    return Markup('<script src="{}" integrity="{}" crossorigin="anonymous" defer></script>').format(
+        url, asset.sri
+    )
+
+
+def cdn_origins(app: Flask) -> list[str]:
+    """Origins the CSP must allow for scripts and styles ('self' only in local mode)."""
+    if app.config["KP_ASSETS"] == "local":
+        return []
+    return sorted({"{0.scheme}://{0.netloc}".format(urlsplit(a.cdn_url)) for a in ASSETS.values()})
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(asset_tag=asset_tag, asset_url=asset_url)

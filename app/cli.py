@@ -1,0 +1,162 @@
+"""`flask --app wsgi kp ...`: seed, users, plugins."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from . import seed as seeding
+from .extensions import db
+from .models import Kelurahan, Role, RoleAssignment, User
+from .passwords import hash_password, password_problem
+from .plugins import Event, host
+
+
+@click.group()
+def kp():
+    """Kelurahan Pintar administration."""
+
+
+@kp.command("seed")
+@click.option("--demo", is_flag=True, help="Also create demo accounts, groups and content.")
+@with_appcontext
+def seed_command(demo: bool):
+    """Load the 27 kelurahan of Kota Pekalongan (and the demo set with --demo)."""
+    count = seeding.seed_kelurahan()
+    click.echo(f"{count} kelurahan loaded.")
+    if demo:
+        accounts = seeding.seed_demo()
+        click.echo("Demo accounts (Kelurahan Kauman):")
+        for role, email, password in accounts:
+            click.echo(f"  {role:<11} {email:<40} {password}")
+
+
+@kp.group("user")
+def user_group():
+    """Manage accounts."""
+
+
+def _kelurahan(slug: str) -> Kelurahan:
+    row = db.session.execute(select(Kelurahan).where(Kelurahan.slug == slug)).scalar_one_or_none()
+    if row is None:
+        raise click.BadParameter(f"no kelurahan with slug {slug!r}", param_hint="--kelurahan")
+    return row
+
+
+@user_group.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role", type=click.Choice(["warga", "petugas", "admin", "admin_kota"]), default="warga"
+)
+@click.option("--kelurahan", "slug", help="Home kelurahan (required except for admin_kota).")
+@with_appcontext
+def user_create(email: str, password: str, name: str, role: str, slug: str | None):
+    """Create an account, or give an existing one the role."""
+    from .forms import normalize_email
+
+    try:
+        email = normalize_email(email)
+    except Exception as exc:
+        raise click.BadParameter(str(exc), param_hint="--email") from None
+    if role != "admin_kota" and not slug:
+        raise click.UsageError("--kelurahan is required for warga, petugas and admin")
+    home = (
+        _kelurahan(slug)
+        if slug
+        else db.session.execute(select(Kelurahan).order_by(Kelurahan.code)).scalars().first()
+    )
+    if home is None:
+        raise click.UsageError("no kelurahan yet: run `flask kp seed` first")
+    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None:
+        problem = password_problem(password, context=[email, name])
+        if problem:
+            raise click.BadParameter(str(problem), param_hint="--password")
+        user = User(
+            email=email,
+            display_name=name,
+            password_hash=hash_password(password),
+            home_kelurahan=home,
+        )
+        db.session.add(user)
+    if role == "admin_kota":
+        user.is_city_admin = True
+    else:
+        assignment = user.role_in(home)
+        if assignment is None:
+            user.roles.append(RoleAssignment(kelurahan=home, role=role))
+        else:
+            assignment.role = Role(role).value
+    db.session.commit()
+    click.echo(f"{email}: {role}" + (f" in {home.slug}" if role != "admin_kota" else ""))
+
+
+@kp.group("plugins", invoke_without_command=True)
+@click.pass_context
+@with_appcontext
+def plugins_group(ctx):
+    """List installed plugins and where they are enabled."""
+    if ctx.invoked_subcommand is not None:
+        return
+    kp_host = host()
+    rows = db.session.execute(select(Kelurahan).order_by(Kelurahan.name)).scalars().all()
+    for manifest in sorted(kp_host.manifests.values(), key=lambda m: (m.dimension, m.id)):
+        where = [k.slug for k in rows if kp_host.is_enabled(k, manifest.id)]
+        click.echo(
+            f"{manifest.id:<16} {manifest.dimension:<12} v{manifest.version:<8} "
+            f"{str(manifest.name)}: " + (", ".join(where) if where else "(not enabled anywhere)")
+        )
+
+
+def _switch(plugin_id: str, slug: str | None, every: bool, enabled: bool) -> None:
+    from .views.admin import set_plugin_enabled
+
+    kp_host = host()
+    if plugin_id not in kp_host.manifests:
+        raise click.BadParameter(f"no plugin {plugin_id!r}; see `flask kp plugins`")
+    if bool(slug) == every:
+        raise click.UsageError("give exactly one of --kelurahan SLUG or --all")
+    targets = (
+        db.session.execute(select(Kelurahan).order_by(Kelurahan.name)).scalars().all()
+        if every
+        else [_kelurahan(slug)]
+    )
+    for kelurahan in targets:
+        error = set_plugin_enabled(kelurahan, plugin_id, enabled)
+        if error:
+            db.session.rollback()
+            raise click.ClickException(f"{kelurahan.slug}: {error}")
+    db.session.commit()
+    for kelurahan in targets:
+        kp_host.emit(
+            Event(
+                f"plugin.{'enabled' if enabled else 'disabled'}",
+                kelurahan=kelurahan,
+                payload={"plugin_id": plugin_id},
+            )
+        )
+    state = "enabled" if enabled else "disabled"
+    click.echo(f"{plugin_id} {state} in {', '.join(k.slug for k in targets)}")
+
+
+@plugins_group.command("enable")
+@click.argument("plugin_id")
+@click.option("--kelurahan", "slug")
+@click.option("--all", "every", is_flag=True)
+@with_appcontext
+def plugins_enable(plugin_id, slug, every):
+    """Switch a plugin on for one kelurahan or all."""
+    _switch(plugin_id, slug, every, True)
+
+
+@plugins_group.command("disable")
+@click.argument("plugin_id")
+@click.option("--kelurahan", "slug")
+@click.option("--all", "every", is_flag=True)
+@with_appcontext
+def plugins_disable(plugin_id, slug, every):
+    """Switch a plugin off for one kelurahan or all."""
+    _switch(plugin_id, slug, every, False)

@@ -1,0 +1,93 @@
+"""Settings. Every value can come from the environment; defaults give the SQLite dev path."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development, see check()
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; start-up stops with this message."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def load(instance_path: str, overrides: dict | None = None) -> dict:
+    """Return the app config: defaults, then the environment, then explicit overrides."""
+    env = os.environ
+    instance = Path(instance_path)
+    kp_env = env.get("KP_ENV", "development")
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'kelurahan-pintar.db'}"
+    # Heroku-style URLs name the old driver; psycopg 3 is the one we ship.
+    if database_url.startswith(("postgres://", "postgresql://")):
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    redis_url = env.get("REDIS_URL")
+
+    config: dict = {
+        "KP_ENV": kp_env,
+        "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET if kp_env != "production" else None),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "KP_MEDIA_ROOT": env.get("KP_MEDIA_ROOT") or str(instance / "media"),
+        "KP_PLUGINS": _list(env.get("KP_PLUGINS")),
+        # "cdn" loads Leaflet and htmx from pinned CDN URLs with SRI; "local" serves the
+        # same files from /static/vendor (offline deployments and tests).
+        "KP_ASSETS": env.get("KP_ASSETS", "cdn"),
+        "KP_TILE_URL": env.get("KP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "KP_TILE_ATTRIBUTION": env.get(
+            "KP_TILE_ATTRIBUTION",
+            '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+        ),
+        # Kota Pekalongan with a small margin; coordinates outside are refused.
+        "KP_BOUNDS": json.loads(
+            env.get("KP_BOUNDS", '{"south": -6.94, "north": -6.83, "west": 109.62, "east": 109.72}')
+        ),
+        "KP_MAIL_SENDER": env.get("KP_MAIL_SENDER", "app.mail:OutboxSender"),
+        "KP_MAIL_FROM": env.get("KP_MAIL_FROM", "noreply@kelurahan-pintar.local"),
+        "KP_SMTP_URL": env.get("KP_SMTP_URL"),
+        "KP_RESET_TOKEN_MINUTES": int(env.get("KP_RESET_TOKEN_MINUTES", "60")),
+        "KP_PUBLIC_URL": env.get("KP_PUBLIC_URL"),
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "KP_LANGUAGES": ["id", "en"],
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "REDIS_URL": redis_url,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), kp_env != "development"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # The session lifetime bounds the token: a form left open on a phone stays usable.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    }
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    if database_url.startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+    config.update(overrides or {})
+    return config
+
+
+def check(config: dict) -> None:
+    """Refuse to start with settings that would be unsafe outside development."""
+    unsafe_secret = not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET
+    if config["KP_ENV"] not in {"development", "testing"} and unsafe_secret:
+        raise ConfigError(
+            f"SECRET_KEY must be set outside development (KP_ENV={config['KP_ENV']})."
+        )
+    if config["KP_ASSETS"] not in {"cdn", "local"}:
+        raise ConfigError("KP_ASSETS must be 'cdn' or 'local'.")

@@ -1,0 +1,117 @@
+"""The core's own contributions, made through the same hooks plugins use."""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .auth import is_staff
+from .extensions import db
+from .models import Group, GroupMember
+from .plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, hookimpl
+
+
+@hookimpl
+def kp_nav_items(kelurahan, user):
+    items = [
+        NavItem(_l("Beranda"), url_for("public.kelurahan_home", kelurahan_slug=kelurahan.slug), 0),
+        NavItem(_l("Kelompok"), url_for("groups.index", kelurahan_slug=kelurahan.slug), 80),
+        NavItem(_l("Dasbor"), url_for("public.dashboard", kelurahan_slug=kelurahan.slug), 90),
+    ]
+    if user is not None and is_staff(kelurahan):
+        items.append(
+            NavItem(_l("Kelola"), url_for("admin.index", kelurahan_slug=kelurahan.slug), 1000)
+        )
+    return items
+
+
+@hookimpl
+def kp_home_widgets(kelurahan, user):
+    groups = list(
+        db.session.execute(
+            select(Group)
+            .where(Group.verified_at.is_not(None))
+            .options(selectinload(Group.members))
+            .order_by(Group.name)
+            .limit(6)
+        ).scalars()
+    )
+    html = render_template("groups/_widget.html", groups=groups)
+    return [HomeWidget("core-groups", _l("Kelompok masyarakat"), html, order=90)]
+
+
+@hookimpl
+def kp_map_layers(kelurahan):
+    return [
+        MapLayer(
+            "kelurahan-office",
+            _l("Kantor kelurahan"),
+            url_for("public.kelurahan_geojson", only=kelurahan.slug),
+            "building",
+        )
+    ]
+
+
+@hookimpl
+def kp_dimension_metrics(kelurahan, since):
+    total = db.session.scalar(select(func.count()).select_from(Group)) or 0
+    verified = (
+        db.session.scalar(
+            select(func.count()).select_from(Group).where(Group.verified_at.is_not(None))
+        )
+        or 0
+    )
+    members = (
+        db.session.scalar(
+            select(func.count()).select_from(GroupMember).where(GroupMember.status == "active")
+        )
+        or 0
+    )
+    return [
+        Metric("society", "groups", _l("Kelompok masyarakat"), total),
+        Metric("society", "groups_verified", _l("Kelompok terverifikasi"), verified),
+        Metric("society", "group_members", _l("Anggota kelompok"), members),
+    ]
+
+
+@hookimpl
+def kp_search(kelurahan, query, limit):
+    like = f"%{query.lower()}%"
+    rows = db.session.execute(
+        select(Group)
+        .where(func.lower(Group.name).like(like) | func.lower(Group.description).like(like))
+        .order_by(Group.name)
+        .limit(limit)
+    ).scalars()
+    return [
+        SearchHit(
+            g.name,
+            url_for("groups.show", kelurahan_slug=kelurahan.slug, group_id=g.id),
+            (g.description or "")[:160],
+            _l("Kelompok"),
+        )
+        for g in rows
+    ]
+
+
+@hookimpl
+def kp_open_data(kelurahan):
+    def rows():
+        groups = db.session.execute(
+            select(Group).where(Group.verified_at.is_not(None)).order_by(Group.name)
+        ).scalars()
+        header = ["id", "nama", "jenis", "deskripsi", "terverifikasi_pada"]
+        return header, [
+            [g.id, g.name, g.kind, g.description or "", g.verified_at.isoformat()] for g in groups
+        ]
+
+    return [
+        Dataset(
+            "kelompok",
+            _l("Kelompok masyarakat terverifikasi"),
+            _l("Nama, jenis dan deskripsi kelompok yang sudah diverifikasi kelurahan."),
+            csv=rows,
+        )
+    ]

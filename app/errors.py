@@ -1,0 +1,33 @@
+"""Error pages in the user's language; JSON for API callers."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+MESSAGES = {
+    400: "Permintaan tidak dapat diproses.",
+    403: "Anda tidak memiliki izin untuk halaman ini.",
+    404: "Halaman tidak ditemukan.",
+    405: "Metode tidak diizinkan.",
+    413: "Berkas terlalu besar.",
+    429: "Terlalu banyak percobaan. Silakan coba lagi beberapa saat lagi.",
+    500: "Terjadi kesalahan pada server. Tim kami sudah dicatat.",
+}
+
+
+def _render(code: int, message: str | None = None):
+    text = message or _(MESSAGES.get(code, MESSAGES[500]))
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error={"code": code, "message": text}), code
+    return render_template("error.html", code=code, message=text), code
+
+
+def init_app(app: Flask) -> None:
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, lambda exc, code=code: _render(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return _render(
+            400, _("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.")
+        )

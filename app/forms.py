@@ -1,0 +1,280 @@
+"""The core's forms. Every validator carries an Indonesian message (translated to English
+through the catalog), and fields re-render with what the user typed."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from .models import GroupKind, Role
+from .passwords import password_problem
+from .phone import InvalidPhone, looks_like_phone, normalize_phone
+
+REQUIRED = _l("Wajib diisi.")
+
+GROUP_KIND_LABELS = {
+    GroupKind.UMKM.value: _l("UMKM"),
+    GroupKind.POKDARWIS.value: _l("Pokdarwis (kelompok sadar wisata)"),
+    GroupKind.KSM_BANK_SAMPAH.value: _l("KSM bank sampah"),
+    GroupKind.PKK.value: _l("PKK"),
+    GroupKind.KARANG_TARUNA.value: _l("Karang taruna"),
+    GroupKind.LAINNYA.value: _l("Lainnya"),
+}
+
+ROLE_LABELS = {
+    Role.WARGA.value: _l("Warga"),
+    Role.PETUGAS.value: _l("Petugas"),
+    Role.ADMIN.value: _l("Admin kelurahan"),
+}
+
+
+def normalize_email(raw: str) -> str:
+    """Validated, lower-cased e-mail; raises ValidationError with an Indonesian message."""
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(_l("Alamat e-mail tidak valid. Contoh: nama@contoh.id")) from None
+    return result.normalized.lower()
+
+
+class PhoneOrEmail:
+    """Validator for one identifier field: an e-mail address or an Indonesian mobile number.
+    Leaves the normalized value on `field.normalized` and the kind on `field.kind`."""
+
+    def __call__(self, form, field):
+        raw = (field.data or "").strip()
+        if not raw:
+            raise ValidationError(REQUIRED)
+        if "@" in raw:
+            field.kind, field.normalized = "email", normalize_email(raw)
+        elif looks_like_phone(raw):
+            try:
+                field.kind, field.normalized = "phone", normalize_phone(raw)
+            except InvalidPhone as exc:
+                raise ValidationError(exc.message) from None
+        else:
+            raise ValidationError(
+                _l("Isi dengan alamat e-mail atau nomor HP (08…, 628… atau +628…).")
+            )
+
+
+class IndonesianPhone:
+    def __call__(self, form, field):
+        if not (field.data or "").strip():
+            field.normalized = None
+            return
+        try:
+            field.normalized = normalize_phone(field.data)
+        except InvalidPhone as exc:
+            raise ValidationError(exc.message) from None
+
+
+def check_new_password(form, field, context=()):
+    problem = password_problem(field.data or "", context=context)
+    if problem:
+        raise ValidationError(problem)
+
+
+class SignupForm(FlaskForm):
+    identifier = StringField(
+        _l("E-mail atau nomor HP"),
+        validators=[PhoneOrEmail()],
+        description=_l("Contoh: nama@contoh.id atau 0812-3456-7890"),
+        render_kw={"autocomplete": "username", "inputmode": "email"},
+    )
+    display_name = StringField(
+        _l("Nama tampilan"),
+        validators=[DataRequired(REQUIRED), Length(2, 80, _l("Nama 2 sampai 80 karakter."))],
+        render_kw={"autocomplete": "name"},
+    )
+    home_kelurahan = SelectField(
+        _l("Kelurahan tempat tinggal"), validators=[DataRequired(REQUIRED)]
+    )
+    password = PasswordField(
+        _l("Kata sandi"),
+        validators=[DataRequired(REQUIRED)],
+        description=_l("Minimal 8 karakter, bukan kata sandi yang umum."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_password(self, field):
+        check_new_password(self, field, context=[self.identifier.data, self.display_name.data])
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(
+        _l("E-mail atau nomor HP"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Kata sandi"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Ingat saya di perangkat ini"))
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        _l("Nama tampilan"),
+        validators=[DataRequired(REQUIRED), Length(2, 80, _l("Nama 2 sampai 80 karakter."))],
+    )
+    email = EmailField(_l("E-mail"), validators=[Optional()])
+    phone = TelField(_l("Nomor HP"), validators=[IndonesianPhone()])
+    home_kelurahan = SelectField(
+        _l("Kelurahan tempat tinggal"), validators=[DataRequired(REQUIRED)]
+    )
+    locale = SelectField(
+        _l("Bahasa"), choices=[("id", "Bahasa Indonesia"), ("en", "English")], default="id"
+    )
+
+    def validate_email(self, field):
+        field.normalized = normalize_email(field.data) if (field.data or "").strip() else None
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if ok and not (self.email.normalized or self.phone.normalized):
+            self.email.errors.append(_l("Isi e-mail atau nomor HP, minimal salah satu."))
+            return False
+        return ok
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Kata sandi sekarang"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("Kata sandi baru"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("Kata sandi tidak sama."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_password(self, field):
+        check_new_password(self, field)
+
+
+class ResetRequestForm(FlaskForm):
+    identifier = StringField(_l("E-mail atau nomor HP"), validators=[PhoneOrEmail()])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(
+        _l("Kata sandi baru"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("Kata sandi tidak sama."))],
+    )
+
+    def validate_password(self, field):
+        check_new_password(self, field)
+
+
+class GroupForm(FlaskForm):
+    name = StringField(
+        _l("Nama kelompok"),
+        validators=[DataRequired(REQUIRED), Length(3, 120, _l("Nama 3 sampai 120 karakter."))],
+    )
+    kind = SelectField(
+        _l("Jenis kelompok"),
+        choices=list(GROUP_KIND_LABELS.items()),
+        validators=[DataRequired(REQUIRED)],
+    )
+    description = TextAreaField(
+        _l("Deskripsi"),
+        validators=[Optional(), Length(max=2000, message=_l("Paling banyak 2000 karakter."))],
+    )
+    contact_whatsapp = TelField(_l("WhatsApp kelompok"), validators=[IndonesianPhone()])
+
+
+class InviteForm(FlaskForm):
+    identifier = StringField(_l("E-mail atau nomor HP warga"), validators=[PhoneOrEmail()])
+
+
+class IdentityForm(FlaskForm):
+    description = TextAreaField(
+        _l("Deskripsi"),
+        validators=[Optional(), Length(max=4000, message=_l("Paling banyak 4000 karakter."))],
+    )
+    address = StringField(
+        _l("Alamat kantor"),
+        validators=[Optional(), Length(max=300, message=_l("Paling banyak 300 karakter."))],
+    )
+    phone = TelField(
+        _l("Telepon kantor"),
+        validators=[Optional(), Length(max=20, message=_l("Paling banyak 20 karakter."))],
+    )
+    whatsapp = TelField(_l("WhatsApp"), validators=[IndonesianPhone()])
+    email = EmailField(_l("E-mail"), validators=[Optional()])
+    opening_hours = TextAreaField(
+        _l("Jam pelayanan"),
+        validators=[Optional(), Length(max=1000, message=_l("Paling banyak 1000 karakter."))],
+        description=_l("Contoh: Senin–Kamis 08.00–15.00, Jumat 08.00–11.00"),
+    )
+    lat = StringField(_l("Lintang (lat)"), validators=[Optional()])
+    lng = StringField(_l("Bujur (lng)"), validators=[Optional()])
+    logo = FileField(_l("Logo"), description=_l("Gambar JPG, PNG atau WebP, paling besar 10 MB."))
+
+    def validate_email(self, field):
+        field.normalized = normalize_email(field.data) if (field.data or "").strip() else None
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        self.centre = None
+        lat_raw, lng_raw = (self.lat.data or "").strip(), (self.lng.data or "").strip()
+        if not lat_raw and not lng_raw:
+            return ok
+        try:
+            lat, lng = float(lat_raw.replace(",", ".")), float(lng_raw.replace(",", "."))
+        except ValueError:
+            self.lat.errors.append(_l("Koordinat harus berupa angka, misalnya -6.8898."))
+            return False
+        bounds = current_app.config["KP_BOUNDS"]
+        if not (
+            bounds["south"] <= lat <= bounds["north"] and bounds["west"] <= lng <= bounds["east"]
+        ):
+            self.lat.errors.append(
+                _l("Titik peta berada di luar Kota Pekalongan. Pilih lokasi di dalam kota.")
+            )
+            return False
+        self.centre = (lat, lng)
+        return ok
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Peran"), choices=list(ROLE_LABELS.items()))
+
+
+class AppointAdminForm(FlaskForm):
+    identifier = StringField(_l("E-mail atau nomor HP"), validators=[PhoneOrEmail()])
+    kelurahan = SelectField(_l("Kelurahan"), validators=[DataRequired(REQUIRED)])
+
+
+class EmptyForm(FlaskForm):
+    """For buttons that POST: carries only the CSRF token."""
+
+    next = HiddenField()

@@ -1,0 +1,181 @@
+"""Image upload service shared by every plugin (no database, testable alone).
+
+Every upload is checked by *content*, bounded in bytes and pixels, turned
+upright, scaled down and re-encoded from pixel data only, so no metadata from
+the citizen's phone (GPS position, camera serial, XMP, comments) survives.
+
+Decisions:
+- Output is always JPEG (quality 85, optimized, progressive): every browser
+  and chat app shows it.  Transparent areas are flattened onto white.
+- Embedded ICC profiles are converted to sRGB before being dropped, so
+  wide-gamut phone photos (Display P3) keep their colours.
+- Paths are ``<subdir>/<yyyy>/<mm>/<uuid4 hex>.jpg`` (UTC date); the
+  uploaded filename is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageCms, ImageOps
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+_CHUNK = 64 * 1024
+# Path parts we generate or accept: no "..", no hidden/temp files, no separators.
+_SAFE_PART = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+class ImageRejected(ValueError):
+    """The upload is not an acceptable image; ``.message`` is shown to the user."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    relpath: str  # forward slashes, relative to media_root
+    width: int
+    height: int
+    content_type: str
+    size_bytes: int
+
+
+def _not_an_image() -> ImageRejected:
+    return ImageRejected(_l("Berkas ini bukan gambar. Unggah foto JPG, PNG atau WebP."))
+
+
+def _too_many_pixels() -> ImageRejected:
+    return ImageRejected(_l("Gambar terlalu besar (resolusi berlebihan)."))
+
+
+def store_image(
+    stream: IO[bytes],  # a binary stream or a werkzeug FileStorage (it proxies .read)
+    media_root: str | Path,
+    *,
+    max_bytes: int = 10 * 1024 * 1024,
+    max_side: int = 2048,
+    max_pixels: int = 40_000_000,
+    subdir: str = "",
+) -> StoredImage:
+    """Validate, sanitize and store an uploaded image; raise ImageRejected if unfit."""
+    prefix = _safe_parts(subdir) if subdir else ()  # caller bug -> ValueError
+    data = _read_limited(stream, max_bytes)
+    image = _decode(data, max_side=max_side, max_pixels=max_pixels)
+
+    # Encode in memory first: any failure happens before we touch the disk.
+    out = BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
+    encoded = out.getvalue()
+
+    now = datetime.now(UTC)
+    rel = PurePosixPath(*prefix, f"{now:%Y}", f"{now:%m}", f"{uuid.uuid4().hex}.jpg")
+    _write_atomic(Path(media_root).joinpath(*rel.parts), encoded)
+    return StoredImage(str(rel), image.width, image.height, "image/jpeg", len(encoded))
+
+
+def media_path(media_root: str | Path, relpath: str) -> Path:
+    """Resolve a stored relpath for serving; anything unsafe or missing -> FileNotFoundError."""
+    try:
+        parts = _safe_parts(relpath)
+    except ValueError:
+        raise FileNotFoundError(relpath) from None
+    root = Path(media_root).resolve()
+    path = root.joinpath(*parts).resolve()  # resolve() also defeats symlinks escaping root
+    if not path.is_relative_to(root) or not path.is_file():
+        raise FileNotFoundError(relpath)
+    return path
+
+
+def _safe_parts(relpath: str) -> tuple[str, ...]:
+    parts = tuple(relpath.split("/"))
+    if not all(_SAFE_PART.fullmatch(p) for p in parts):
+        raise ValueError(f"unsafe media path: {relpath!r}")
+    return parts
+
+
+def _read_limited(stream: IO[bytes], max_bytes: int) -> BytesIO:
+    # Read at most max_bytes + 1: enough to know it is too big, never more.
+    buf = BytesIO()
+    while buf.tell() <= max_bytes:
+        chunk = stream.read(min(_CHUNK, max_bytes + 1 - buf.tell()))
+        if not chunk:
+            break
+        buf.write(chunk)
+    if buf.tell() > max_bytes:
+        limit = f"{max_bytes / (1024 * 1024):g}".replace(".", ",")
+        raise ImageRejected(_l("Ukuran berkas melebihi %(limit)s MB.", limit=limit))
+    return buf
+
+
+def _decode(data: BytesIO, *, max_side: int, max_pixels: int) -> Image.Image:
+    # Also honour Pillow's own bomb threshold locally, instead of flipping its
+    # warning to an error with warnings.catch_warnings (process-global, not
+    # thread-safe) or changing Image.MAX_IMAGE_PIXELS.
+    limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+    try:
+        data.seek(0)
+        with Image.open(data, formats=ACCEPTED_FORMATS) as probe:
+            width, height = probe.size  # header only: no pixel data decoded yet
+            if width * height > limit:
+                raise _too_many_pixels()
+            probe.verify()  # structural check (e.g. PNG CRCs); leaves probe unusable
+        data.seek(0)
+        with Image.open(data, formats=ACCEPTED_FORMATS) as im:
+            im.draft(None, (max_side, max_side))  # JPEG: decode at reduced scale
+            im.load()  # first frame only (GIF/WebP); truncated data raises here
+            return _sanitize(im, max_side)
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels() from exc
+    except Exception as exc:  # any parser failure on untrusted bytes = not an image
+        raise _not_an_image() from exc
+
+
+def _sanitize(im: Image.Image, max_side: int) -> Image.Image:
+    im = ImageOps.exif_transpose(im)  # photos come out upright
+    im = im.convert("RGBA") if im.has_transparency_data else _to_srgb(im)
+    im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    # Fresh image from pixels only: no EXIF/GPS, XMP, ICC or comments can leak.
+    clean = Image.new("RGB", im.size, "white")
+    clean.paste(im, mask=im.getchannel("A") if im.mode == "RGBA" else None)
+    return clean
+
+
+def _to_srgb(im: Image.Image) -> Image.Image:
+    icc = im.info.get("icc_profile")
+    if icc and im.mode in ("RGB", "CMYK", "L"):
+        with contextlib.suppress(ImageCms.PyCMSError, OSError, ValueError):
+            src = ImageCms.ImageCmsProfile(BytesIO(icc))
+            return ImageCms.profileToProfile(im, src, _SRGB, outputMode="RGB")
+    return im.convert("RGB")
+
+
+def _write_atomic(dest: Path, data: bytes) -> None:
+    # Temp file in the same directory + os.replace: readers never see half a file.
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the web server must read it
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

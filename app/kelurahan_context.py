@@ -1,0 +1,38 @@
+"""`/k/<kelurahan_slug>/...`: the slug becomes `g.kelurahan` (and the session's tenant)
+before any view runs, and is filled back in when building URLs inside the kelurahan."""
+
+from flask import Flask, abort, current_app, g
+from sqlalchemy import select
+
+from . import tenancy
+from .extensions import db
+from .models import Kelurahan
+
+SLUG_ARG = "kelurahan_slug"
+
+
+def init_app(app: Flask) -> None:
+    app.url_value_preprocessor(_pull_kelurahan)
+    app.url_defaults(_add_kelurahan)
+
+
+def _pull_kelurahan(endpoint, values) -> None:
+    g.kelurahan = None
+    if not values or SLUG_ARG not in values:
+        return
+    slug = values.pop(SLUG_ARG)
+    kelurahan = db.session.execute(
+        select(Kelurahan).where(Kelurahan.slug == slug)
+    ).scalar_one_or_none()
+    if kelurahan is None:
+        abort(404)
+    g.kelurahan = kelurahan
+    tenancy.set_current(kelurahan.id)
+
+
+def _add_kelurahan(endpoint, values) -> None:
+    if SLUG_ARG in values:
+        return
+    kelurahan = g.get("kelurahan")
+    if kelurahan is not None and current_app.url_map.is_endpoint_expecting(endpoint, SLUG_ARG):
+        values[SLUG_ARG] = kelurahan.slug

@@ -1,0 +1,31 @@
+"""Upload service for the core and plugins: store an image (app.imaging) and record it."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_login import current_user
+
+from .extensions import db
+from .imaging import ImageRejected, store_image
+from .models import Media
+
+__all__ = ["ImageRejected", "save_upload"]
+
+
+def save_upload(file_storage, *, kelurahan=None, subdir: str = "") -> Media:
+    """Re-encode an uploaded image without metadata and add its Media row to the session.
+
+    Raises ImageRejected with a message for the form field when the file is refused.
+    """
+    stored = store_image(file_storage, current_app.config["KP_MEDIA_ROOT"], subdir=subdir)
+    media = Media(
+        relpath=stored.relpath,
+        width=stored.width,
+        height=stored.height,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        kelurahan_id=getattr(kelurahan, "id", None),
+        uploaded_by_id=current_user.id if current_user.is_authenticated else None,
+    )
+    db.session.add(media)
+    return media

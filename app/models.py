@@ -1,0 +1,336 @@
+"""The core's tables: kelurahan, accounts and roles, community groups, plugin switches,
+audit log, notifications, outbox, password resets and media.
+
+Plugins import `Kelurahan`, `User`, `Group`, `GroupMember`, `TenantMixin` and `db` from
+`app.models`; the rest is the core's own business.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timezone-aware UTC on every database (SQLite forgets the zone; we put it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given; use app.models.utcnow()")
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Role(enum.StrEnum):
+    WARGA = "warga"
+    PETUGAS = "petugas"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return {"warga": 0, "petugas": 1, "admin": 2}[self.value]
+
+
+class GroupKind(enum.StrEnum):
+    UMKM = "umkm"
+    POKDARWIS = "pokdarwis"
+    KSM_BANK_SAMPAH = "ksm_bank_sampah"
+    PKK = "pkk"
+    KARANG_TARUNA = "karang_taruna"
+    LAINNYA = "lainnya"
+
+
+class TenantMixin:
+    """A row that belongs to one kelurahan. Reads are scoped by the session (app.tenancy);
+    new rows get `kelurahan_id` from the current kelurahan, never from a form."""
+
+    @declared_attr
+    def kelurahan_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr
+        return mapped_column(ForeignKey("kelurahan.id"), nullable=False, index=True)
+
+
+class Kelurahan(db.Model):
+    __tablename__ = "kelurahan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kecamatan_code: Mapped[str] = mapped_column(String(16), index=True)
+    kecamatan_name: Mapped[str] = mapped_column(String(120))
+    postal_code: Mapped[str | None] = mapped_column(String(8))
+    description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    whatsapp: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    opening_hours: Mapped[str | None] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    # True while the map centre is only the kecamatan's approximate centre from the seed.
+    centre_is_approximate: Mapped[bool] = mapped_column(default=True)
+    logo_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", use_alter=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    logo: Mapped[Media | None] = relationship(foreign_keys=[logo_id])
+
+    def __repr__(self) -> str:
+        return f"<Kelurahan {self.slug}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    home_kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    is_city_admin: Mapped[bool] = mapped_column(default=False)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    home_kelurahan: Mapped[Kelurahan] = relationship()
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleAssignment.user_id"
+    )
+
+    __table_args__ = (
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="email_or_phone"),
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    @property
+    def contact(self) -> str:
+        return self.email or self.phone or ""
+
+    def role_in(self, kelurahan: Kelurahan | None) -> RoleAssignment | None:
+        if kelurahan is None:
+            return None
+        return next((r for r in self.roles if r.kelurahan_id == kelurahan.id), None)
+
+    def has_role(self, kelurahan: Kelurahan | None, minimum: Role) -> bool:
+        """Staff checks: admin_kota counts as admin everywhere."""
+        if self.is_city_admin:
+            return True
+        assignment = self.role_in(kelurahan)
+        return assignment is not None and Role(assignment.role).rank >= minimum.rank
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.display_name!r}>"
+
+
+class RoleAssignment(db.Model):
+    """A user's role in one kelurahan, and whether staff verified them as a resident there."""
+
+    __tablename__ = "role_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.WARGA.value)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+    kelurahan: Mapped[Kelurahan] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "kelurahan_id"),
+        CheckConstraint("role IN ('warga', 'petugas', 'admin')", name="role_known"),
+    )
+
+
+class Group(TenantMixin, db.Model):
+    """A community group (kelompok): the acting party for plugins (a product belongs to one)."""
+
+    __tablename__ = "community_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140))
+    kind: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    contact_whatsapp: Mapped[str | None] = mapped_column(String(20))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    members: Mapped[list[GroupMember]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("kelurahan_id", "slug"),
+        CheckConstraint(
+            "kind IN ('umkm', 'pokdarwis', 'ksm_bank_sampah', 'pkk', 'karang_taruna', 'lainnya')",
+            name="kind_known",
+        ),
+    )
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def membership_of(self, user) -> GroupMember | None:
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        return next((m for m in self.members if m.user_id == user.id), None)
+
+    def is_active_member(self, user) -> bool:
+        member = self.membership_of(user)
+        return member is not None and member.status == "active"
+
+    def is_leader(self, user) -> bool:
+        member = self.membership_of(user)
+        return member is not None and member.status == "active" and member.role == "ketua"
+
+
+class GroupMember(TenantMixin, db.Model):
+    __tablename__ = "community_group_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("community_group.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="anggota")
+    # invited: the leader asked them; requested: they asked to join; active: a member.
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("group_id", "user_id"),
+        CheckConstraint("role IN ('ketua', 'anggota')", name="role_known"),
+        CheckConstraint("status IN ('invited', 'requested', 'active')", name="status_known"),
+    )
+
+
+class PluginState(db.Model):
+    """Whether a plugin is switched on for one kelurahan, with its validated settings."""
+
+    __tablename__ = "plugin_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    plugin_id: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(default=False)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("kelurahan_id", "plugin_id"),)
+
+
+class AuditEntry(db.Model):
+    """Append-only record of a state-changing staff action: who, what, when, before/after."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Notification(db.Model):
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"))
+    message: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+
+class OutboxMessage(db.Model):
+    """Every message the default sender 'sends': readable by the city admin."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | sms
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class PasswordReset(db.Model):
+    """A one-time reset link. Only a hash of the token is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Media(db.Model):
+    """An uploaded image, already re-encoded without metadata (app.imaging)."""
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    relpath: Mapped[str] = mapped_column(String(255), unique=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,77 @@
+"""What every template can use: filters, the kelurahan menu, unread notifications."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .auth import is_admin, is_staff
+from .extensions import db
+from .formatting import kg, rupiah, wib
+from .models import Notification
+from .phone import InvalidPhone, format_phone, wa_me_url
+from .plugins import DIMENSIONS, host
+
+
+def _wib(value, fmt: str = "datetime") -> str:
+    return "" if value is None else wib(value, fmt)
+
+
+def _phone(value) -> str:
+    if not value:
+        return ""
+    try:
+        return format_phone(value)
+    except InvalidPhone:
+        return value
+
+
+def _wa_me(value, text: str | None = None) -> str:
+    try:
+        return wa_me_url(value, text)
+    except InvalidPhone:
+        return ""
+
+
+def nav_items():
+    kelurahan = g.get("kelurahan")
+    if kelurahan is None:
+        return []
+    user = current_user if current_user.is_authenticated else None
+    items = host().collect("kp_nav_items", kelurahan, kelurahan=kelurahan, user=user)
+    return sorted(items, key=lambda item: item.order)
+
+
+def unread_notifications() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    if "_kp_unread" not in g:
+        g._kp_unread = db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        )
+    return g._kp_unread
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(rupiah=rupiah, wib=_wib, kg=kg, phone=_phone, wa_me=_wa_me)
+    app.jinja_env.globals.update(
+        nav_items=nav_items,
+        unread_notifications=unread_notifications,
+        dimension_labels=DIMENSIONS,
+        is_admin=is_admin,
+        is_staff=is_staff,
+    )
+
+    @app.context_processor
+    def _context():
+        return {
+            "current_kelurahan": g.get("kelurahan"),
+            "locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
+            "tile_url": current_app.config["KP_TILE_URL"],
+            "tile_attribution": current_app.config["KP_TILE_ATTRIBUTION"],
+            "current_path": request.full_path.rstrip("?") if request else "/",
+        }

@@ -1,0 +1,132 @@
+"""Kelurahan scoping, applied by the session so no view has to remember it.
+
+Every SELECT that touches a `TenantMixin` model gets `kelurahan_id = <current>` added through
+`with_loader_criteria`. With no current kelurahan the query raises `TenantScopeError`
+(fail closed) unless the code opted out with `all_kelurahan()` (city dashboards, CLI).
+New tenant rows take `kelurahan_id` from the current kelurahan at flush time.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import abort
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, with_loader_criteria
+
+from .extensions import db
+from .models import TenantMixin
+
+SCOPE_KEY = "kp_kelurahan_id"
+UNSCOPED_KEY = "kp_unscoped"
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant table was queried without a current kelurahan and without opting out."""
+
+
+def set_current(kelurahan_id: int | None) -> None:
+    db.session.info[SCOPE_KEY] = kelurahan_id
+
+
+def current_id() -> int | None:
+    return db.session.info.get(SCOPE_KEY)
+
+
+@contextmanager
+def scoped_to(kelurahan_id: int):
+    """Run a block as if inside kelurahan `kelurahan_id` (CLI, seeding, tests)."""
+    info = db.session.info
+    previous = info.get(SCOPE_KEY), info.get(UNSCOPED_KEY, 0)
+    info[SCOPE_KEY], info[UNSCOPED_KEY] = kelurahan_id, 0
+    try:
+        yield
+    finally:
+        info[SCOPE_KEY], info[UNSCOPED_KEY] = previous
+
+
+@contextmanager
+def all_kelurahan():
+    """Explicit opt-out: queries in this block see every kelurahan's rows."""
+    info = db.session.info
+    info[UNSCOPED_KEY] = info.get(UNSCOPED_KEY, 0) + 1
+    try:
+        yield
+    finally:
+        info[UNSCOPED_KEY] -= 1
+
+
+def get_or_404(model, object_id):
+    """Fetch one tenant row of the current kelurahan, or answer 404 (never 403)."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        abort(404)
+    row = db.session.execute(select(model).where(model.id == object_id)).scalar_one_or_none()
+    if row is None:
+        abort(404)
+    return row
+
+
+def _touches_tenant_table(state) -> bool:
+    return any(
+        mapper.class_ is not None and issubclass(mapper.class_, TenantMixin)
+        for mapper in state.all_mappers
+    )
+
+
+def install(session_class=Session) -> None:
+    """Register the session events once per process (they read per-session info)."""
+    if getattr(install, "_done", False):
+        return
+    install._done = True
+
+    @event.listens_for(session_class, "do_orm_execute")
+    def _scope_reads(state):
+        if not state.is_select or state.is_column_load:
+            return
+        info = state.session.info
+        if info.get(UNSCOPED_KEY):
+            return
+        if not _touches_tenant_table(state):
+            return
+        kelurahan_id = info.get(SCOPE_KEY)
+        if kelurahan_id is None:
+            raise TenantScopeError(
+                "Query on a kelurahan table with no current kelurahan; "
+                "use tenancy.scoped_to() or tenancy.all_kelurahan()."
+            )
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantMixin,
+                lambda cls: cls.kelurahan_id == kelurahan_id,
+                include_aliases=True,
+            )
+        )
+
+    @event.listens_for(session_class, "transient_to_pending")
+    def _stamp_on_add(session, obj):
+        # Stamp as soon as the row joins the session, so a flush outside the block that
+        # created it (commit after `scoped_to`) still knows its kelurahan.
+        kelurahan_id = session.info.get(SCOPE_KEY)
+        if isinstance(obj, TenantMixin) and obj.kelurahan_id is None and kelurahan_id:
+            obj.kelurahan_id = kelurahan_id
+
+    @event.listens_for(session_class, "before_flush")
+    def _stamp_writes(session, flush_context, instances):
+        kelurahan_id = session.info.get(SCOPE_KEY)
+        for obj in session.new:
+            if not isinstance(obj, TenantMixin):
+                continue
+            if obj.kelurahan_id is None:
+                if kelurahan_id is None:
+                    raise TenantScopeError(
+                        f"New {type(obj).__name__} has no kelurahan and none is current."
+                    )
+                obj.kelurahan_id = kelurahan_id
+            elif (
+                kelurahan_id is not None
+                and obj.kelurahan_id != kelurahan_id
+                and not session.info.get(UNSCOPED_KEY)
+            ):
+                raise TenantScopeError(f"{type(obj).__name__} written into another kelurahan.")

@@ -1,0 +1,434 @@
+"""The kelurahan's back office: identity, residents and roles, groups, plugins, audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from .. import audit, tenancy
+from ..auth import admin_required, staff_required
+from ..extensions import db
+from ..forms import GROUP_KIND_LABELS, ROLE_LABELS, EmptyForm, IdentityForm, RoleForm
+from ..media import ImageRejected, save_upload
+from ..models import AuditEntry, Group, GroupMember, PluginState, Role, RoleAssignment, User, utcnow
+from ..notify import notify
+from ..plugins import DIMENSIONS, Event, SettingError, host
+from ..urls import safe_next
+
+bp = Blueprint("admin", __name__, url_prefix="/k/<kelurahan_slug>/admin")
+
+PER_PAGE = 50
+
+
+def _identity_snapshot(k) -> dict:
+    return {
+        "description": k.description,
+        "address": k.address,
+        "phone": k.phone,
+        "whatsapp": k.whatsapp,
+        "email": k.email,
+        "opening_hours": k.opening_hours,
+        "lat": k.lat,
+        "lng": k.lng,
+        "logo_id": k.logo_id,
+    }
+
+
+@bp.get("/")
+@staff_required
+def index():
+    counts = {
+        "residents": db.session.scalar(
+            select(func.count())
+            .select_from(RoleAssignment)
+            .where(RoleAssignment.kelurahan_id == g.kelurahan.id)
+        ),
+        "unverified_residents": db.session.scalar(
+            select(func.count())
+            .select_from(RoleAssignment)
+            .where(
+                RoleAssignment.kelurahan_id == g.kelurahan.id, RoleAssignment.verified_at.is_(None)
+            )
+        ),
+        "groups": db.session.scalar(select(func.count()).select_from(Group)),
+        "unverified_groups": db.session.scalar(
+            select(func.count()).select_from(Group).where(Group.verified_at.is_(None))
+        ),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+@bp.route("/identitas", methods=["GET", "POST"])
+@admin_required
+def identity():
+    kelurahan = g.kelurahan
+    form = IdentityForm(obj=kelurahan)
+    if form.validate_on_submit():
+        before = _identity_snapshot(kelurahan)
+        upload = form.logo.data
+        if upload and getattr(upload, "filename", ""):
+            try:
+                kelurahan.logo = save_upload(upload, kelurahan=kelurahan, subdir="logo")
+            except ImageRejected as exc:
+                form.logo.errors.append(exc.message)
+                return render_template("admin/identity.html", form=form), 422
+        kelurahan.description = (form.description.data or "").strip() or None
+        kelurahan.address = (form.address.data or "").strip() or None
+        kelurahan.phone = (form.phone.data or "").strip() or None
+        kelurahan.whatsapp = form.whatsapp.normalized
+        kelurahan.email = form.email.normalized
+        kelurahan.opening_hours = (form.opening_hours.data or "").strip() or None
+        if form.centre:
+            if (kelurahan.lat, kelurahan.lng) != form.centre:
+                kelurahan.centre_is_approximate = False
+            kelurahan.lat, kelurahan.lng = form.centre
+        db.session.flush()
+        audit.record(
+            "kelurahan.identity_updated",
+            "kelurahan",
+            kelurahan.id,
+            kelurahan=kelurahan,
+            before=before,
+            after=_identity_snapshot(kelurahan),
+        )
+        db.session.commit()
+        flash(_("Identitas kelurahan disimpan."), "success")
+        return redirect(url_for("admin.identity"))
+    if request.method == "POST":
+        return render_template("admin/identity.html", form=form), 422
+    return render_template("admin/identity.html", form=form)
+
+
+# -- residents and roles -------------------------------------------------------------------
+
+
+def _assignment(user_id: int) -> RoleAssignment:
+    """A user is reachable here only through a role in this kelurahan: otherwise 404."""
+    row = db.session.execute(
+        select(RoleAssignment)
+        .where(RoleAssignment.user_id == user_id, RoleAssignment.kelurahan_id == g.kelurahan.id)
+        .options(selectinload(RoleAssignment.user))
+    ).scalar_one_or_none()
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/warga")
+@staff_required
+def residents():
+    q = (request.args.get("q") or "").strip()
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = (
+        select(RoleAssignment)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.kelurahan_id == g.kelurahan.id)
+        .options(selectinload(RoleAssignment.user))
+        .order_by(RoleAssignment.verified_at.is_not(None), User.display_name)
+    )
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(User.display_name).like(like),
+                func.lower(User.email).like(like),
+                User.phone.like(f"%{q}%"),
+            )
+        )
+    pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "admin/residents.html",
+        pagination=pagination,
+        q=q,
+        roles=ROLE_LABELS,
+        form=EmptyForm(),
+        role_form=RoleForm(),
+    )
+
+
+@bp.post("/warga/<int:user_id>/verifikasi")
+@staff_required
+def verify_resident(user_id: int):
+    EmptyForm().validate_on_submit() or abort(400)
+    row = _assignment(user_id)
+    before = {"verified": row.verified_at is not None}
+    if row.verified_at is None:
+        row.verified_at, row.verified_by_id = utcnow(), current_user.id
+        message = _("%(name)s terverifikasi sebagai warga.", name=row.user.display_name)
+    else:
+        row.verified_at, row.verified_by_id = None, None
+        message = _("Verifikasi %(name)s dicabut.", name=row.user.display_name)
+    audit.record(
+        "resident.verified" if row.verified_at else "resident.unverified",
+        "user",
+        user_id,
+        kelurahan=g.kelurahan,
+        before=before,
+        after={"verified": row.verified_at is not None},
+    )
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.residents"))
+
+
+@bp.post("/warga/<int:user_id>/peran")
+@admin_required
+def set_role(user_id: int):
+    row = _assignment(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Peran tidak dikenal."), "error")
+        return redirect(url_for("admin.residents"))
+    if (
+        row.user_id == current_user.id
+        and form.role.data != Role.ADMIN.value
+        and not current_user.is_city_admin
+    ):
+        flash(_("Anda tidak dapat menurunkan peran Anda sendiri."), "error")
+        return redirect(url_for("admin.residents"))
+    before = {"role": row.role}
+    row.role = form.role.data
+    audit.record(
+        "role.changed",
+        "user",
+        user_id,
+        kelurahan=g.kelurahan,
+        before=before,
+        after={"role": row.role},
+    )
+    notify(
+        row.user,
+        _(
+            "Peran Anda di Kelurahan %(k)s kini: %(role)s.",
+            k=g.kelurahan.name,
+            role=ROLE_LABELS[row.role],
+        ),
+        kelurahan=g.kelurahan,
+    )
+    db.session.commit()
+    flash(_("Peran %(name)s diubah.", name=row.user.display_name), "success")
+    return redirect(url_for("admin.residents"))
+
+
+# -- groups ----------------------------------------------------------------------------------
+
+
+@bp.get("/kelompok")
+@staff_required
+def groups():
+    rows = list(
+        db.session.execute(
+            select(Group)
+            .options(selectinload(Group.members))
+            .order_by(Group.verified_at.is_not(None), Group.created_at.desc())
+        ).scalars()
+    )
+    return render_template(
+        "admin/groups.html", groups=rows, kinds=GROUP_KIND_LABELS, form=EmptyForm()
+    )
+
+
+@bp.post("/kelompok/<int:group_id>/verifikasi")
+@staff_required
+def verify_group(group_id: int):
+    EmptyForm().validate_on_submit() or abort(400)
+    group = tenancy.get_or_404(Group, group_id)
+    before = {"verified": group.is_verified}
+    if group.verified_at is None:
+        group.verified_at, group.verified_by_id = utcnow(), current_user.id
+        leaders = db.session.execute(
+            select(User)
+            .join(GroupMember, GroupMember.user_id == User.id)
+            .where(GroupMember.group_id == group.id, GroupMember.role == "ketua")
+        ).scalars()
+        for leader in leaders:
+            notify(
+                leader,
+                _("Kelompok %(group)s sudah diverifikasi kelurahan.", group=group.name),
+                url=url_for("groups.show", group_id=group.id),
+                kelurahan=g.kelurahan,
+            )
+        event = "group.verified"
+    else:
+        group.verified_at, group.verified_by_id = None, None
+        event = "group.unverified"
+    audit.record(
+        event,
+        "group",
+        group.id,
+        kelurahan=g.kelurahan,
+        before=before,
+        after={"verified": group.is_verified},
+    )
+    db.session.commit()
+    host().emit(
+        Event(event, kelurahan=g.kelurahan, actor=current_user, payload={"group_id": group.id})
+    )
+    flash(_("Status verifikasi %(group)s disimpan.", group=group.name), "success")
+    return redirect(safe_next(url_for("admin.groups")))
+
+
+# -- plugins ---------------------------------------------------------------------------------
+
+
+def _manifest_or_404(plugin_id: str):
+    manifest = host().manifests.get(plugin_id)
+    if manifest is None:
+        abort(404)
+    return manifest
+
+
+def _state(plugin_id: str) -> PluginState:
+    state = host().states(g.kelurahan).get(plugin_id)
+    if state is None:
+        state = PluginState(
+            kelurahan_id=g.kelurahan.id, plugin_id=plugin_id, enabled=False, settings={}
+        )
+        db.session.add(state)
+    return state
+
+
+@bp.get("/plugin")
+@admin_required
+def plugins():
+    kp = host()
+    by_dimension = {
+        key: sorted((m for m in kp.manifests.values() if m.dimension == key), key=lambda m: m.id)
+        for key in DIMENSIONS
+    }
+    return render_template(
+        "admin/plugins.html",
+        by_dimension=by_dimension,
+        dimensions=DIMENSIONS,
+        enabled=set(kp.enabled_ids(g.kelurahan)),
+        form=EmptyForm(),
+        manifests=kp.manifests,
+    )
+
+
+def set_plugin_enabled(kelurahan, plugin_id: str, enabled: bool, actor=None) -> str | None:
+    """Switch a plugin for one kelurahan; returns an error message or None. Not committed."""
+    kp = host()
+    manifest = kp.manifests[plugin_id]
+    if enabled:
+        missing = [req for req in manifest.requires if not kp.is_enabled(kelurahan, req)]
+        if missing:
+            names = ", ".join(str(kp.manifests[m].name) for m in missing)
+            return _("Aktifkan dahulu: %(names)s.", names=names)
+    else:
+        dependants = [
+            m
+            for m in kp.manifests.values()
+            if plugin_id in m.requires and kp.is_enabled(kelurahan, m.id)
+        ]
+        if dependants:
+            names = ", ".join(str(m.name) for m in dependants)
+            return _("Fitur ini dipakai oleh: %(names)s. Matikan itu dahulu.", names=names)
+    state = kp.states(kelurahan).get(plugin_id)
+    if state is None:
+        state = PluginState(
+            kelurahan_id=kelurahan.id, plugin_id=plugin_id, enabled=False, settings={}
+        )
+        db.session.add(state)
+    before = {"enabled": state.enabled}
+    state.enabled = enabled
+    audit.record(
+        "plugin.enabled" if enabled else "plugin.disabled",
+        "plugin",
+        plugin_id,
+        kelurahan=kelurahan,
+        before=before,
+        after={"enabled": enabled},
+        actor=actor,
+    )
+    kp.forget_states()
+    return None
+
+
+@bp.post("/plugin/<plugin_id>/status")
+@admin_required
+def toggle_plugin(plugin_id: str):
+    manifest = _manifest_or_404(plugin_id)
+    EmptyForm().validate_on_submit() or abort(400)
+    enabled = request.form.get("enabled") == "1"
+    error = set_plugin_enabled(g.kelurahan, plugin_id, enabled)
+    if error:
+        db.session.rollback()
+        flash(error, "error")
+    else:
+        db.session.commit()
+        host().emit(
+            Event(
+                "plugin.enabled" if enabled else "plugin.disabled",
+                kelurahan=g.kelurahan,
+                actor=current_user,
+                payload={"plugin_id": plugin_id},
+            )
+        )
+        flash(
+            (_("%(name)s diaktifkan.") if enabled else _("%(name)s dimatikan."))
+            % {"name": manifest.name},
+            "success",
+        )
+    return redirect(url_for("admin.plugins") + f"#plugin-{plugin_id}")
+
+
+@bp.route("/plugin/<plugin_id>/pengaturan", methods=["GET", "POST"])
+@admin_required
+def plugin_settings(plugin_id: str):
+    manifest = _manifest_or_404(plugin_id)
+    current = host().settings(g.kelurahan, plugin_id)
+    form = EmptyForm()
+    values = {s.key: s.as_form_value(current[s.key]) for s in manifest.settings}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        parsed = {}
+        for setting in manifest.settings:
+            raw = (
+                request.form.get(setting.key)
+                if setting.type != "bool"
+                else ("1" if request.form.get(setting.key) else "")
+            )
+            values[setting.key] = raw or ""
+            try:
+                parsed[setting.key] = setting.parse(raw)
+            except SettingError as exc:
+                errors[setting.key] = exc.message
+        if not errors:
+            state = _state(plugin_id)
+            before = dict(state.settings or {})
+            state.settings = parsed
+            audit.record(
+                "plugin.settings_changed",
+                "plugin",
+                plugin_id,
+                kelurahan=g.kelurahan,
+                before=before,
+                after=parsed,
+            )
+            db.session.commit()
+            flash(_("Pengaturan %(name)s disimpan.", name=manifest.name), "success")
+            return redirect(url_for("admin.plugin_settings", plugin_id=plugin_id))
+    status = 422 if errors else 200
+    return render_template(
+        "admin/plugin_settings.html", manifest=manifest, values=values, errors=errors, form=form
+    ), status
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.kelurahan_id == g.kelurahan.id)
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
+    pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/audit.html", pagination=pagination)

@@ -1,0 +1,153 @@
+"""Diskominfo's view of the whole programme: every kelurahan, admins, adoption, outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .. import audit
+from ..auth import city_admin_required
+from ..directory import all_kelurahan, by_kecamatan, kelurahan_choices
+from ..extensions import db
+from ..forms import AppointAdminForm
+from ..models import (
+    AuditEntry,
+    Kelurahan,
+    OutboxMessage,
+    PluginState,
+    Role,
+    RoleAssignment,
+    User,
+)
+from ..notify import notify
+from ..plugins import DIMENSIONS, host
+from .account import find_user
+
+bp = Blueprint("city", __name__, url_prefix="/kota")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@city_admin_required
+def index():
+    form = AppointAdminForm()
+    form.kelurahan.choices = kelurahan_choices()
+    if form.validate_on_submit():
+        user = find_user(form.identifier.normalized)
+        kelurahan = db.session.get(Kelurahan, int(form.kelurahan.data))
+        if user is None:
+            form.identifier.errors.append(
+                _("Belum ada akun dengan e-mail atau nomor HP itu. Minta calon admin mendaftar.")
+            )
+        else:
+            row = user.role_in(kelurahan)
+            before = {"role": row.role if row else None}
+            if row is None:
+                row = RoleAssignment(user=user, kelurahan=kelurahan, role=Role.ADMIN.value)
+                db.session.add(row)
+            row.role = Role.ADMIN.value
+            audit.record(
+                "role.changed",
+                "user",
+                user.id,
+                kelurahan=kelurahan,
+                before=before,
+                after={"role": "admin"},
+            )
+            notify(
+                user,
+                _("Anda ditunjuk sebagai admin Kelurahan %(k)s.", k=kelurahan.name),
+                url=url_for("admin.index", kelurahan_slug=kelurahan.slug),
+                kelurahan=kelurahan,
+            )
+            db.session.commit()
+            flash(
+                _("%(name)s kini admin Kelurahan %(k)s.", name=user.display_name, k=kelurahan.name),
+                "success",
+            )
+            return redirect(url_for("city.index"))
+    rows = all_kelurahan()
+    admins = db.session.execute(
+        select(RoleAssignment)
+        .where(RoleAssignment.role == Role.ADMIN.value)
+        .options(selectinload(RoleAssignment.user))
+    ).scalars()
+    admins_by_kelurahan: dict[int, list[User]] = {}
+    for row in admins:
+        admins_by_kelurahan.setdefault(row.kelurahan_id, []).append(row.user)
+    residents = dict(
+        db.session.execute(
+            select(RoleAssignment.kelurahan_id, func.count()).group_by(RoleAssignment.kelurahan_id)
+        ).all()
+    )
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "city/index.html",
+        groups=by_kecamatan(rows),
+        admins=admins_by_kelurahan,
+        residents=residents,
+        form=form,
+    ), status
+
+
+@bp.get("/adopsi")
+@city_admin_required
+def adoption():
+    """Kelurahan × plugin, grouped by dimension, with counts per plugin and per kelurahan."""
+    kp = host()
+    rows = all_kelurahan()
+    on = {
+        (state.kelurahan_id, state.plugin_id)
+        for state in db.session.execute(select(PluginState).where(PluginState.enabled)).scalars()
+    }
+    columns = [
+        (key, sorted((m for m in kp.manifests.values() if m.dimension == key), key=lambda m: m.id))
+        for key in DIMENSIONS
+    ]
+    columns = [(key, manifests) for key, manifests in columns if manifests]
+    plugin_totals = {pid: sum(1 for k in rows if (k.id, pid) in on) for pid in kp.manifests}
+    kelurahan_totals = {k.id: sum(1 for pid in kp.manifests if (k.id, pid) in on) for k in rows}
+    dimension_totals = {
+        key: sum(1 for k in rows if any((k.id, m.id) in on for m in manifests))
+        for key, manifests in columns
+    }
+    return render_template(
+        "city/adoption.html",
+        kelurahan=rows,
+        columns=columns,
+        on=on,
+        dimensions=DIMENSIONS,
+        plugin_totals=plugin_totals,
+        kelurahan_totals=kelurahan_totals,
+        dimension_totals=dimension_totals,
+    )
+
+
+@bp.get("/outbox")
+@city_admin_required
+def outbox():
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = db.paginate(
+        select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
+        page=page,
+        per_page=50,
+        error_out=False,
+    )
+    return render_template("city/outbox.html", pagination=pagination)
+
+
+@bp.get("/audit")
+@city_admin_required
+def audit_log():
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = db.paginate(
+        select(AuditEntry)
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
+        page=page,
+        per_page=50,
+        error_out=False,
+    )
+    names = {k.id: k.name for k in all_kelurahan()}
+    return render_template("city/audit.html", pagination=pagination, names=names)

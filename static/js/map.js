@@ -1,0 +1,89 @@
+/* Builds every [data-map] element into a Leaflet map. Layers are GeoJSON URLs fetched by
+   the browser; [data-picker="latId,lngId"] turns the map into a point picker that fills
+   those inputs (the inputs stay usable by hand: tapping the map is never the only way). */
+(function () {
+  "use strict";
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  function popupFor(feature) {
+    var p = feature.properties || {};
+    var title = escapeHtml(p.name || p.title || "");
+    if (p.url) {
+      title = '<a href="' + escapeHtml(p.url) + '">' + title + "</a>";
+    }
+    var extra = p.kecamatan ? "<br>" + escapeHtml(p.kecamatan) : "";
+    return title + extra;
+  }
+
+  function addLayer(map, spec, control) {
+    fetch(spec.url, { headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        var geo = L.geoJSON(data, {
+          onEachFeature: function (feature, layer) { layer.bindPopup(popupFor(feature)); }
+        });
+        var layer = geo;
+        if (L.markerClusterGroup) {
+          layer = L.markerClusterGroup({ showCoverageOnHover: false });
+          layer.addLayer(geo);
+        }
+        layer.addTo(map);
+        if (control) { control.addOverlay(layer, escapeHtml(spec.name)); }
+      })
+      .catch(function () { /* a failed layer leaves the rest of the map working */ });
+  }
+
+  function setupPicker(map, ids) {
+    var latInput = document.getElementById(ids[0]);
+    var lngInput = document.getElementById(ids[1]);
+    if (!latInput || !lngInput) { return; }
+    var marker = null;
+    function place(latlng) {
+      if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
+    }
+    var lat = parseFloat(latInput.value), lng = parseFloat(lngInput.value);
+    if (!isNaN(lat) && !isNaN(lng)) { place([lat, lng]); }
+    map.on("click", function (event) {
+      place(event.latlng);
+      latInput.value = event.latlng.lat.toFixed(6);
+      lngInput.value = event.latlng.lng.toFixed(6);
+    });
+    function fromInputs() {
+      var a = parseFloat(latInput.value.replace(",", ".")), b = parseFloat(lngInput.value.replace(",", "."));
+      if (!isNaN(a) && !isNaN(b)) { place([a, b]); map.panTo([a, b]); }
+    }
+    latInput.addEventListener("change", fromInputs);
+    lngInput.addEventListener("change", fromInputs);
+  }
+
+  function build(element) {
+    if (typeof L === "undefined" || element.dataset.ready) { return; }
+    element.dataset.ready = "1";
+    if (element.dataset.height) { element.style.height = element.dataset.height; }
+    var center = element.dataset.center.split(",").map(parseFloat);
+    var map = L.map(element, { scrollWheelZoom: false }).setView(center, parseInt(element.dataset.zoom, 10) || 14);
+    L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
+    var layers = JSON.parse(element.dataset.layers || "[]");
+    var control = layers.length > 1 ? L.control.layers(null, null, { collapsed: true }).addTo(map) : null;
+    layers.forEach(function (spec) { addLayer(map, spec, control); });
+    if (element.dataset.picker) { setupPicker(map, element.dataset.picker.split(",")); }
+    element._leafletMap = map;
+  }
+
+  function buildAll() {
+    document.querySelectorAll("[data-map]").forEach(build);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", buildAll);
+  } else {
+    buildAll();
+  }
+  document.addEventListener("htmx:afterSettle", buildAll);
+})();
