@@ -246,12 +246,33 @@ class PluginHost:
             try:
                 module = loader()
             except Exception as exc:
-                raise PluginLoadError(f"plugin {name!r} failed to import: {exc}") from exc
+                if wanted is not None:  # asked for by name: refuse to start without it
+                    raise PluginLoadError(f"plugin {name!r} failed to import: {exc}") from exc
+                log.exception("plugin %s failed to import; starting without it", name)
+                continue
             self.pm.register(module, name=name)
-        # A hookimpl whose name matches no hookspec (a typo) must fail start-up, not sit idle.
-        self.pm.check_pending()
+        self._validate()
         self._read_manifests()
         self._init_plugins()
+
+    def add_plugin(self, plugin: Any, name: str) -> None:
+        """Register one more plugin on a running host (tests, embedding). Blueprints can
+        only be added before the app serves its first request."""
+        self.pm.register(plugin, name=name)
+        self._validate()
+        self._read_manifests()
+        self._init_plugins([name])
+
+    def remove_plugin(self, name: str) -> None:
+        self.pm.unregister(name=name)
+        self.manifests.pop(name, None)
+
+    def _validate(self) -> None:
+        # A hookimpl whose name matches no hookspec (a typo) must fail start-up, not sit idle.
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginLoadError(f"plugin {self.pm.get_name(exc.plugin)!r}: {exc}") from exc
 
     def _builtin(self, package_name: str):
         try:
@@ -288,8 +309,10 @@ class PluginHost:
                     + ", ".join(unknown)
                 )
 
-    def _init_plugins(self) -> None:
+    def _init_plugins(self, names: list[str] | None = None) -> None:
         for name, _plugin in self.pm.list_name_plugin():
+            if names is not None and name not in names:
+                continue
             before = set(self.app.blueprints)
             self._only(name, "kp_init_app")(app=self.app)
             for blueprint in set(self.app.blueprints) - before:

@@ -1,0 +1,277 @@
+"""Fixtures in layers: database → app → client → login_as(role, kelurahan), plus factories.
+
+The suite runs on SQLite, and again on PostgreSQL when KP_TEST_DATABASE_URL names a server
+(postgresql+psycopg://postgres@127.0.0.1:5432/postgres): each run creates its own database
+there and drops it at the end. Under CI (CI=true) a missing PostgreSQL, Redis or browser
+fails the run instead of skipping, so .ci/run can never pass with those tests unexercised.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app, tenancy
+from app.extensions import db as _db
+from app.models import Group, GroupMember, Kelurahan, RoleAssignment, User, utcnow
+from app.passwords import hash_password
+
+PASSWORD = "Rahasia-Kauman-2026"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a service is missing locally; fail under CI, where it must be present."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must provide this: {reason}")
+    pytest.skip(reason)
+
+
+# -- databases --------------------------------------------------------------------------------
+
+
+def _backends():
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory):
+    """One empty database per backend for the whole run, created lazily."""
+    created: dict[str, str] = {}
+    cleanups = []
+
+    def get(backend: str) -> str:
+        if backend in created:
+            return created[backend]
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("db") / "test.db"
+            created[backend] = f"sqlite:///{path}"
+        else:
+            server = os.environ.get("KP_TEST_DATABASE_URL")
+            require(bool(server), "KP_TEST_DATABASE_URL is not set (PostgreSQL tests)")
+            url = make_url(server)
+            name = f"kp_test_{secrets.token_hex(4)}"
+            admin = create_engine(url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+            def drop(admin=admin, name=name):
+                with admin.connect() as conn:
+                    conn.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = :name AND pid <> pg_backend_pid()"
+                        ),
+                        {"name": name},
+                    )
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                admin.dispose()
+
+            cleanups.append(drop)
+            created[backend] = url.set(database=name).render_as_string(hide_password=False)
+        return created[backend]
+
+    yield get
+    for cleanup in cleanups:
+        cleanup()
+
+
+_schema_ready: set[str] = set()
+
+
+def _reset(app) -> None:
+    """Empty every table (fast, keeps the schema), then load the 27 kelurahan."""
+    from app.seed import seed_kelurahan
+
+    engine = _db.engine
+    url = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url not in _schema_ready:
+        _db.create_all()
+        _schema_ready.add(url)
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("UPDATE kelurahan SET logo_id = NULL"))
+            for table in tables:
+                conn.execute(table.delete())
+    seed_kelurahan()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, so it gets its own app context, `g` and
+    database session, as in production, even though the test body holds an app context."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def make_app(database_url: str, tmp_path: Path, **overrides):
+    config = {
+        "TESTING": True,
+        "KP_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "KP_MEDIA_ROOT": str(tmp_path / "media"),
+        "KP_ASSETS": "local",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+        "KP_RAISE_PLUGIN_ERRORS": True,
+    }
+    config.update(overrides)
+    application = create_app(config)
+    application.test_client_class = IsolatedClient
+    return application
+
+
+@pytest.fixture(params=_backends())
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app_overrides():
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(backend, database_urls, tmp_path, app_overrides):
+    application = make_app(database_urls(backend), tmp_path, **app_overrides)
+    with application.app_context():
+        _reset(application)
+        # Test code reads across kelurahan freely; requests still get their own scoped session.
+        with tenancy.all_kelurahan():
+            yield application
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# -- factories --------------------------------------------------------------------------------
+
+
+def kelurahan(slug: str) -> Kelurahan:
+    return _db.session.execute(_db.select(Kelurahan).where(Kelurahan.slug == slug)).scalar_one()
+
+
+_counter = iter(range(1, 10**9))
+
+
+def make_user(
+    role: str | None = "warga",
+    kelurahan_slug: str = "kauman",
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    name: str | None = None,
+    city_admin: bool = False,
+    verified: bool = False,
+) -> User:
+    n = next(_counter)
+    home = kelurahan(kelurahan_slug)
+    if email is None and phone is None:
+        email = f"user{n}@contoh.id"
+    user = User(
+        email=email,
+        phone=phone,
+        display_name=name or f"Warga {n}",
+        password_hash=hash_password(PASSWORD),
+        home_kelurahan=home,
+        is_city_admin=city_admin,
+    )
+    if role:
+        user.roles.append(
+            RoleAssignment(kelurahan=home, role=role, verified_at=utcnow() if verified else None)
+        )
+    _db.session.add(user)
+    _db.session.commit()
+    return user
+
+
+def make_group(
+    kelurahan_slug: str = "kauman",
+    leader: User | None = None,
+    *,
+    name: str | None = None,
+    kind: str = "umkm",
+    verified: bool = True,
+) -> Group:
+    n = next(_counter)
+    home = kelurahan(kelurahan_slug)
+    leader = leader or make_user("warga", kelurahan_slug)
+    group = Group(
+        kelurahan_id=home.id,
+        name=name or f"Kelompok {n}",
+        slug=f"kelompok-{n}",
+        kind=kind,
+        created_by_id=leader.id,
+        verified_at=utcnow() if verified else None,
+    )
+    group.members.append(
+        GroupMember(kelurahan_id=home.id, user_id=leader.id, role="ketua", status="active")
+    )
+    _db.session.add(group)
+    _db.session.commit()
+    return group
+
+
+@pytest.fixture
+def factory(app):
+    """Factories bound to the current app: factory.user(...), factory.group(...)."""
+
+    class Factory:
+        user = staticmethod(make_user)
+        group = staticmethod(make_group)
+        kelurahan = staticmethod(kelurahan)
+
+    return Factory
+
+
+@pytest.fixture
+def login_as(client, app):
+    """login_as("admin", "kauman") → a signed-in user of that role (None role: no role;
+    "admin_kota": the city admin). Returns the User."""
+
+    def login(role: str | None = "warga", kelurahan_slug: str = "kauman", **kwargs) -> User:
+        if role == "admin_kota":
+            user = make_user(None, kelurahan_slug, city_admin=True, **kwargs)
+        else:
+            user = make_user(role, kelurahan_slug, **kwargs)
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return user
+
+    return login
+
+
+def enable_plugin(app, plugin_id: str, slug: str, enabled: bool = True) -> None:
+    from app.views.admin import set_plugin_enabled
+
+    with app.test_request_context():
+        error = set_plugin_enabled(kelurahan(slug), plugin_id, enabled)
+        assert error is None, error
+        _db.session.commit()

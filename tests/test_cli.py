@@ -1,0 +1,177 @@
+"""`flask --app wsgi kp ...`: seed, user create, plugins list/enable/disable."""
+
+from __future__ import annotations
+
+from conftest import PASSWORD, kelurahan
+
+from app.extensions import db as _db
+from app.models import Group, Kelurahan, PluginState, User
+from app.passwords import verify_password
+
+
+def kp(app, *args):
+    result = app.test_cli_runner().invoke(args=["kp", *args])
+    return result
+
+
+def test_seed_loads_27_kelurahan_with_slugs_and_codes(app):
+    result = kp(app, "seed")
+    assert result.exit_code == 0 and "27 kelurahan" in result.output
+    rows = _db.session.query(Kelurahan).all()
+    assert len(rows) == 27
+    slugs = {k.slug for k in rows}
+    assert {"kauman", "sapuro-kebulen", "kuripan-yosorejo", "padukuhan-kraton"} <= slugs
+    kauman = kelurahan("kauman")
+    assert kauman.code == "33.75.02.1004" and kauman.kecamatan_name == "Pekalongan Timur"
+    assert {k.kecamatan_name for k in rows} == {
+        "Pekalongan Barat",
+        "Pekalongan Timur",
+        "Pekalongan Utara",
+        "Pekalongan Selatan",
+    }
+
+
+def test_seed_is_idempotent_and_keeps_admin_edits(app):
+    kauman = kelurahan("kauman")
+    kauman.lat, kauman.lng, kauman.centre_is_approximate = -6.8901, 109.6731, False
+    _db.session.commit()
+    kp(app, "seed")
+    kp(app, "seed")
+    assert _db.session.query(Kelurahan).count() == 27
+    assert (kelurahan("kauman").lat, kelurahan("kauman").lng) == (-6.8901, 109.6731)
+
+
+def test_seed_demo_creates_one_account_per_role_and_two_verified_groups(app, client):
+    result = kp(app, "seed", "--demo")
+    assert result.exit_code == 0, result.output
+    for role in ("warga", "petugas", "admin", "admin_kota"):
+        assert role in result.output
+    assert _db.session.query(User).count() == 4
+    groups = _db.session.query(Group).all()
+    assert len(groups) == 2 and all(g.is_verified for g in groups)
+    assert kelurahan("kauman").description
+    # The printed credentials work.
+    line = next(x for x in result.output.splitlines() if x.strip().startswith("admin "))
+    _role, email, password = line.split()
+    response = client.post("/masuk", data={"identifier": email, "password": password})
+    assert response.status_code == 302
+    assert client.get("/k/kauman/admin/plugin").status_code == 200
+    again = kp(app, "seed", "--demo")
+    assert again.exit_code == 0
+    assert _db.session.query(User).count() == 4 and _db.session.query(Group).count() == 2
+
+
+def test_user_create_with_role(app, client):
+    result = kp(
+        app,
+        "user",
+        "create",
+        "--email",
+        "Lurah@Medono.id",
+        "--password",
+        PASSWORD,
+        "--name",
+        "Lurah Medono",
+        "--role",
+        "admin",
+        "--kelurahan",
+        "medono",
+    )
+    assert result.exit_code == 0, result.output
+    user = _db.session.query(User).filter_by(email="lurah@medono.id").one()
+    assert verify_password(user.password_hash, PASSWORD)
+    assert user.role_in(kelurahan("medono")).role == "admin"
+    client.post("/masuk", data={"identifier": "lurah@medono.id", "password": PASSWORD})
+    assert client.get("/k/medono/admin/plugin").status_code == 200
+    assert client.get("/k/kauman/admin/plugin").status_code == 403
+
+
+def test_user_create_city_admin_and_refusals(app):
+    ok = kp(
+        app,
+        "user",
+        "create",
+        "--email",
+        "kominfo@pekalongankota.go.id",
+        "--password",
+        PASSWORD,
+        "--name",
+        "Diskominfo",
+        "--role",
+        "admin_kota",
+    )
+    assert ok.exit_code == 0, ok.output
+    assert _db.session.query(User).filter_by(is_city_admin=True).count() == 1
+    weak = kp(
+        app,
+        "user",
+        "create",
+        "--email",
+        "a@contoh.id",
+        "--password",
+        "12345678",
+        "--name",
+        "A",
+        "--role",
+        "warga",
+        "--kelurahan",
+        "kauman",
+    )
+    assert weak.exit_code != 0 and "umum" in weak.output
+    no_home = kp(
+        app,
+        "user",
+        "create",
+        "--email",
+        "b@contoh.id",
+        "--password",
+        PASSWORD,
+        "--name",
+        "B",
+        "--role",
+        "petugas",
+    )
+    assert no_home.exit_code != 0 and "--kelurahan" in no_home.output
+    bad_slug = kp(
+        app,
+        "user",
+        "create",
+        "--email",
+        "c@contoh.id",
+        "--password",
+        PASSWORD,
+        "--name",
+        "C",
+        "--role",
+        "warga",
+        "--kelurahan",
+        "atlantis",
+    )
+    assert bad_slug.exit_code != 0 and "atlantis" in bad_slug.output
+    assert _db.session.query(User).count() == 1
+
+
+def test_plugins_list_enable_disable(app, client):
+    listing = kp(app, "plugins")
+    assert listing.exit_code == 0 and "notices" in listing.output
+    assert "not enabled anywhere" in listing.output
+    enabled = kp(app, "plugins", "enable", "notices", "--kelurahan", "kauman")
+    assert enabled.exit_code == 0, enabled.output
+    assert "kauman" in kp(app, "plugins").output
+    assert client.get("/k/kauman/notices/").status_code == 200
+    assert client.get("/k/medono/notices/").status_code == 404
+    everywhere = kp(app, "plugins", "enable", "notices", "--all")
+    assert everywhere.exit_code == 0
+    assert _db.session.query(PluginState).filter_by(enabled=True).count() == 27
+    kp(app, "plugins", "disable", "notices", "--kelurahan", "kauman")
+    assert client.get("/k/kauman/notices/").status_code == 404
+    assert client.get("/k/medono/notices/").status_code == 200
+
+
+def test_plugins_enable_refuses_bad_arguments(app):
+    assert kp(app, "plugins", "enable", "tidak-ada", "--all").exit_code != 0
+    both = kp(app, "plugins", "enable", "notices", "--all", "--kelurahan", "kauman")
+    assert both.exit_code != 0
+    neither = kp(app, "plugins", "enable", "notices")
+    assert neither.exit_code != 0
+    assert _db.session.query(PluginState).count() == 0

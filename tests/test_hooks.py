@@ -1,0 +1,329 @@
+"""Every hook in app/hookspecs.py is documented and has a test of its own here, named
+`test_hook_<name>`; test_every_hook_is_documented_and_tested fails when one is missing.
+
+Most tests use the example plugin (tests/example_plugin, plugin id `notices`), installed
+through its entry point exactly as an external package would be.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+from conftest import enable_plugin, kelurahan
+from flask import url_for
+
+from app import hookspecs
+from app.extensions import db as _db
+from app.plugins import Manifest, NavItem, PluginLoadError, hookimpl, host
+
+# -- the rule itself -------------------------------------------------------------------------
+
+
+def test_every_hook_is_documented_and_tested():
+    """A hook without a docstring, an example, typed parameters or a test fails here."""
+    assert hookspecs.HOOK_NAMES, "no hookspecs found"
+    problems = []
+    for name in hookspecs.HOOK_NAMES:
+        spec = getattr(hookspecs, name)
+        doc = inspect.getdoc(spec) or ""
+        if len(doc) < 80:
+            problems.append(f"{name}: docstring missing or too short")
+        if "Example" not in doc:
+            problems.append(f"{name}: docstring has no example")
+        signature = inspect.signature(spec)
+        untyped = [p for p in signature.parameters.values() if p.annotation is inspect._empty]
+        if untyped or signature.return_annotation is inspect._empty:
+            problems.append(f"{name}: parameters or return value not typed")
+        if f"test_hook_{name}" not in globals():
+            problems.append(f"{name}: no test_hook_{name} in tests/test_hooks.py")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_hook_is_a_kp_hook_in_one_module():
+    names = [n for n, v in vars(hookspecs).items() if callable(v) and n.startswith("kp_")]
+    assert sorted(names) == sorted(hookspecs.HOOK_NAMES)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def add_notice(slug: str, title: str, lat=-6.8899, lng=109.6728):
+    from kp_notices.models import Notice
+
+    notice = Notice(
+        kelurahan_id=kelurahan(slug).id, title=title, body=f"Isi {title}", lat=lat, lng=lng
+    )
+    _db.session.add(notice)
+    _db.session.commit()
+    return notice
+
+
+@pytest.fixture
+def extra_plugin(app):
+    """Register fixture plugins on this app's host; they are removed afterwards."""
+    added = []
+
+    def add(plugin, name):
+        host(app).add_plugin(plugin, name)
+        added.append(name)
+        return plugin
+
+    yield add
+    for name in added:
+        host(app).remove_plugin(name)
+
+
+def manifest(plugin_id: str, dimension: str = "society", **kwargs) -> Manifest:
+    return Manifest(
+        id=plugin_id,
+        name=plugin_id.title(),
+        dimension=dimension,
+        description="fixture plugin",
+        version="0.1",
+        **kwargs,
+    )
+
+
+# -- start-up hooks --------------------------------------------------------------------------
+
+
+def test_hook_kp_plugin_manifest(app, login_as, client):
+    """The example plugin's manifest puts it under Smart Governance on the plugins page."""
+    notices = host(app).manifests["notices"]
+    assert notices.dimension == "governance"
+    assert notices.setting("per_page").type == "int"
+    login_as("admin", "kauman")
+    page = client.get("/k/kauman/admin/plugin").get_data(as_text=True)
+    governance = page.index("Smart Governance")
+    assert page.index("Papan pengumuman") > governance
+    assert page.index("Papan pengumuman") < page.index("Smart Economy")
+
+
+def test_hook_kp_plugin_manifest_is_required(app, extra_plugin):
+    class NoManifest:
+        @hookimpl
+        def kp_nav_items(self, kelurahan, user):
+            return []
+
+    with pytest.raises(PluginLoadError, match="no kp_plugin_manifest"):
+        extra_plugin(NoManifest(), "nomanifest")
+
+
+def test_hook_kp_init_app(app, client):
+    """The example plugin's blueprint is registered and owned by the plugin."""
+    assert host(app).blueprint_owner["notices"] == "notices"
+    enable_plugin(app, "notices", "kauman")
+    assert client.get("/k/kauman/notices/").status_code == 200
+
+
+def test_hook_kp_migration_dirs(app):
+    """Flask-Migrate sees the plugin's own Alembic branch."""
+    from app.extensions import migrate
+
+    dirs = host(app).migration_dirs()
+    expected = Path(__import__("kp_notices").__file__).parent / "migrations"
+    assert str(expected) in dirs
+    config = migrate.get_config()
+    locations = config.get_main_option("version_locations").split()
+    assert str(expected) in locations
+    assert any(loc.endswith("migrations/versions") for loc in locations)
+
+
+# -- page hooks ------------------------------------------------------------------------------
+
+
+def test_hook_kp_nav_items(app, client):
+    enable_plugin(app, "notices", "kauman")
+    assert 'href="/k/kauman/notices/"' in client.get("/k/kauman/").get_data(as_text=True)
+    assert "/notices/" not in client.get("/k/medono/").get_data(as_text=True)
+
+
+def test_hook_kp_nav_items_staff_entry_only_for_staff(app, client, login_as):
+    """The core's own nav hook shows "Kelola" to staff of this kelurahan only."""
+    assert "Kelola" not in client.get("/k/kauman/").get_data(as_text=True)
+    login_as("petugas", "kauman")
+    assert "Kelola" in client.get("/k/kauman/").get_data(as_text=True)
+    assert "Kelola" not in client.get("/k/medono/").get_data(as_text=True)
+
+
+def test_hook_kp_home_widgets(app, client):
+    enable_plugin(app, "notices", "kauman")
+    add_notice("kauman", "Posyandu balita Rabu")
+    page = client.get("/k/kauman/").get_data(as_text=True)
+    assert "Pengumuman terbaru" in page and "Posyandu balita Rabu" in page
+
+
+def test_hook_kp_home_widgets_broken_plugin_does_not_break_the_page(app, client, extra_plugin):
+    """A plugin whose widget raises is skipped; the core page and other widgets still show."""
+    app.config["KP_RAISE_PLUGIN_ERRORS"] = False
+
+    class Broken:
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return manifest("broken")
+
+        @hookimpl
+        def kp_home_widgets(self, kelurahan, user):
+            raise RuntimeError("boom")
+
+        @hookimpl
+        def kp_nav_items(self, kelurahan, user):
+            raise RuntimeError("boom")
+
+    extra_plugin(Broken(), "broken")
+    enable_plugin(app, "broken", "kauman")
+    enable_plugin(app, "notices", "kauman")
+    response = client.get("/k/kauman/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Pengumuman terbaru" in page and "Kelompok masyarakat" in page
+
+
+def test_hook_kp_map_layers(app, client):
+    enable_plugin(app, "notices", "kauman")
+    add_notice("kauman", "Titik kumpul", lat=-6.89, lng=109.67)
+    page = client.get("/k/kauman/").get_data(as_text=True)
+    assert "/k/kauman/notices/map.geojson" in page
+    data = client.get("/k/kauman/notices/map.geojson").get_json()
+    assert data["type"] == "FeatureCollection"
+    assert data["features"][0]["geometry"]["coordinates"] == [109.67, -6.89]  # lng, lat
+
+
+def test_hook_kp_dimension_metrics(app, client, factory):
+    enable_plugin(app, "notices", "kauman")
+    add_notice("kauman", "Satu")
+    add_notice("kauman", "Dua")
+    factory.group("kauman")
+    page = client.get("/k/kauman/dasbor").get_data(as_text=True)
+    governance = page[page.index("Smart Governance") : page.index("Smart Economy")]
+    assert "Pengumuman baru" in governance and "<dd>2</dd>" in governance
+    society = page[page.index("Smart Society") : page.index("Smart Branding")]
+    assert "Kelompok masyarakat" in society and "<dd>1</dd>" in society
+
+
+def test_hook_kp_search(app, client, factory):
+    enable_plugin(app, "notices", "kauman")
+    add_notice("kauman", "Fogging demam berdarah")
+    add_notice("medono", "Fogging di Medono")
+    factory.group("kauman", name="Batik Jlamprang Lestari")
+    page = client.get("/k/kauman/cari?q=fogging").get_data(as_text=True)
+    assert "Fogging demam berdarah" in page and "Medono" not in page
+    page = client.get("/k/kauman/cari?q=jlamprang").get_data(as_text=True)
+    assert "Batik Jlamprang Lestari" in page
+
+
+def test_hook_kp_open_data(app, client, factory):
+    enable_plugin(app, "notices", "kauman")
+    add_notice("kauman", "Jadwal vaksinasi")
+    leader = factory.user("warga", "kauman", email="ketua-batik@contoh.id")
+    factory.group("kauman", leader, name="Batik Kauman")
+    page = client.get("/k/kauman/data-terbuka").get_data(as_text=True)
+    assert "Pengumuman" in page and "Kelompok masyarakat terverifikasi" in page
+    notices_csv = client.get("/k/kauman/data-terbuka/pengumuman.csv")
+    assert notices_csv.mimetype == "text/csv"
+    assert "Jadwal vaksinasi" in notices_csv.get_data(as_text=True)
+    groups_csv = client.get("/k/kauman/data-terbuka/kelompok.csv").get_data(as_text=True)
+    assert "Batik Kauman" in groups_csv and "ketua-batik@contoh.id" not in groups_csv
+    assert client.get("/k/kauman/data-terbuka/tidak-ada.csv").status_code == 404
+
+
+# -- operations ------------------------------------------------------------------------------
+
+
+def test_hook_kp_demo_data(app):
+    """`flask kp seed --demo` fills the plugin's demo content where it is switched on only,
+    and a second run adds nothing."""
+    from kp_notices.models import Notice
+
+    enable_plugin(app, "notices", "kauman")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["kp", "seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    count = _db.session.query(Notice).filter_by(kelurahan_id=kelurahan("kauman").id).count()
+    assert count == 1
+    assert _db.session.query(Notice).filter_by(kelurahan_id=kelurahan("medono").id).count() == 0
+    runner.invoke(args=["kp", "seed", "--demo"])
+    assert _db.session.query(Notice).count() == 1
+
+
+def test_hook_kp_on_event(app, client, login_as, extra_plugin):
+    """Events reach plugins switched on in that kelurahan only."""
+
+    class Recorder:
+        events: list = []
+
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return manifest("recorder")
+
+        @hookimpl
+        def kp_on_event(self, event):
+            self.events.append((event.name, event.kelurahan.slug))
+
+    recorder = extra_plugin(Recorder(), "recorder")
+    enable_plugin(app, "recorder", "kauman")
+    login_as("admin", "kauman")
+    client.post("/k/kauman/admin/plugin/notices/status", data={"enabled": "1"})
+    assert ("plugin.enabled", "kauman") in recorder.events
+    # The example plugin reacts to its own switch-on with a welcome notice.
+    page = client.get("/k/kauman/notices/").get_data(as_text=True)
+    assert "Papan pengumuman dibuka" in page
+    # A sign-up in Medono, where the recorder is off, is not reported to it.
+    client.post("/keluar")
+    client.post(
+        "/daftar",
+        data={
+            "identifier": "baru@contoh.id",
+            "display_name": "Warga Baru",
+            "home_kelurahan": str(kelurahan("medono").id),
+            "password": "Sapuro-Kebulen-77",
+        },
+    )
+    assert not any(slug == "medono" for _name, slug in recorder.events)
+
+
+# -- the example plugin, switched off in one kelurahan ---------------------------------------
+
+
+def test_disabling_example_plugin_removes_all_five_there_only(app, client):
+    """Page, menu entry, home widget, map layer and its table's content vanish from Kauman
+    when switched off there, and stay in Medono; the data is kept for switching back on."""
+    from kp_notices.models import Notice
+
+    for slug in ("kauman", "medono"):
+        enable_plugin(app, "notices", slug)
+        add_notice(slug, f"Pengumuman {slug}")
+
+    def visible(slug):
+        home = client.get(f"/k/{slug}/").get_data(as_text=True)
+        return {
+            "page": client.get(f"/k/{slug}/notices/").status_code == 200,
+            "menu": f'href="/k/{slug}/notices/"' in home,
+            "widget": "Pengumuman terbaru" in home,
+            "layer": f"/k/{slug}/notices/map.geojson" in home,
+            "table": client.get(f"/k/{slug}/notices/map.geojson").status_code == 200
+            and f"Pengumuman {slug}"
+            in client.get(f"/k/{slug}/cari?q=pengumuman").get_data(as_text=True),
+        }
+
+    assert all(visible("kauman").values()) and all(visible("medono").values())
+    enable_plugin(app, "notices", "kauman", enabled=False)
+    assert not any(visible("kauman").values()), visible("kauman")
+    assert all(visible("medono").values())
+    assert _db.session.query(Notice).count() == 2
+    enable_plugin(app, "notices", "kauman")
+    assert all(visible("kauman").values())
+
+
+def test_nav_item_type_is_public_api():
+    """Plugins build menu entries with NavItem; its order decides the position."""
+    items = sorted([NavItem("B", "/b", 20), NavItem("A", "/a", 10)], key=lambda i: i.order)
+    assert [i.label for i in items] == ["A", "B"]
+
+
+def test_url_for_fills_in_current_kelurahan(app):
+    with app.test_request_context("/k/kauman/"):
+        app.preprocess_request()
+        assert url_for("groups.index") == "/k/kauman/kelompok/"

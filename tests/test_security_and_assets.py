@@ -1,0 +1,103 @@
+"""Security headers, cookies, the secret key rule, and pinned front-end assets."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import pytest
+from conftest import make_app
+
+from app import create_app
+from app.assets import ASSETS
+from app.config import ConfigError
+
+STATIC = Path(__file__).resolve().parent.parent / "static" / "vendor"
+
+
+@pytest.mark.parametrize("name", sorted(ASSETS))
+def test_local_copy_matches_the_pinned_sri(name):
+    """KP_ASSETS=local serves exactly the bytes the CDN tag's integrity hash allows."""
+    asset = ASSETS[name]
+    digest = hashlib.sha384((STATIC / asset.local).read_bytes()).digest()
+    assert asset.sri == "sha384-" + base64.b64encode(digest).decode()
+
+
+def test_cdn_mode_uses_pinned_urls_with_integrity(database_urls, tmp_path, backend):
+    app = make_app(database_urls(backend), tmp_path, KP_ASSETS="cdn")
+    with app.app_context():
+        from conftest import _reset
+
+        _reset(app)
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert 'src="https://unpkg.com/leaflet@1.9.4/dist/leaflet.js"' in page
+    assert ASSETS["leaflet.js"].sri in page and 'crossorigin="anonymous"' in page
+    assert "https://unpkg.com/htmx.org@2.0.4/dist/htmx.min.js" in page
+    csp = app.test_client().get("/").headers["Content-Security-Policy"]
+    assert "script-src 'self' https://unpkg.com" in csp
+
+
+def test_local_mode_serves_assets_from_the_app(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "unpkg.com" not in page
+    assert "/static/vendor/leaflet-1.9.4/leaflet.js" in page
+    assert client.get("/static/vendor/leaflet-1.9.4/leaflet.js").status_code == 200
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self';" in csp  # no inline script, no other host in local mode
+    assert "img-src 'self' data: https://tile.openstreetmap.org" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_cookie_is_httponly_and_samesite(client, factory):
+    from conftest import PASSWORD
+
+    factory.user("warga", "kauman", email="kuki@contoh.id")
+    response = client.post("/masuk", data={"identifier": "kuki@contoh.id", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_secure_cookies_and_secret_key_outside_development(monkeypatch, tmp_path):
+    monkeypatch.setenv("KP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_development_cookies_work_over_plain_http(monkeypatch, tmp_path):
+    monkeypatch.setenv("KP_ENV", "development")
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_database_url_from_environment_uses_psycopg3(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://kp@db.internal/kp")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://kp@db.internal/kp"
+
+
+def test_redis_url_switches_rate_limit_storage(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app()
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+
+
+def test_app_start_does_not_touch_the_database(tmp_path):
+    """create_app() never migrates or connects: the file is not even created."""
+    target = tmp_path / "untouched.db"
+    create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}"})
+    assert not target.exists()
