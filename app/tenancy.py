@@ -1,9 +1,11 @@
 """Kelurahan scoping, applied by the session so no view has to remember it.
 
-Every SELECT that touches a `TenantMixin` model gets `kelurahan_id = <current>` added through
-`with_loader_criteria`. With no current kelurahan the query raises `TenantScopeError`
-(fail closed) unless the code opted out with `all_kelurahan()` (city dashboards, CLI).
-New tenant rows take `kelurahan_id` from the current kelurahan at flush time.
+Every ORM SELECT (and bulk UPDATE/DELETE) that touches a `TenantMixin` table anywhere (as an
+entity, in a join, a subquery or `select_from`) gets `kelurahan_id = <current>` added through
+`with_loader_criteria`, relationship lazy loads included. With no current kelurahan the query
+raises `TenantScopeError` (fail closed) unless the code opted out with `all_kelurahan()` (city
+dashboards, CLI). New tenant rows take `kelurahan_id` from the current kelurahan at flush time;
+inside a scope, writing a row of another kelurahan raises `TenantScopeError`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from flask import abort
-from sqlalchemy import event, select
+from sqlalchemy import Table, event, inspect, select
 from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import ColumnClause
 
 from .extensions import db
 from .models import TenantMixin
@@ -68,11 +72,41 @@ def get_or_404(model, object_id):
     return row
 
 
+def _tenant_table_names() -> frozenset[str]:
+    """Names of every table mapped by a `TenantMixin` model (core and plugins)."""
+    mappers = db.Model.registry.mappers
+    cached = getattr(_tenant_table_names, "_cache", None)
+    if cached is None or cached[0] != len(mappers):
+        names = frozenset(
+            table.name
+            for mapper in mappers
+            if issubclass(mapper.class_, TenantMixin)
+            for table in mapper.tables
+        )
+        cached = (len(mappers), names)
+        _tenant_table_names._cache = cached
+    return cached[1]
+
+
 def _touches_tenant_table(state) -> bool:
-    return any(
+    """True when a tenant table appears anywhere in the statement: as a selected entity,
+    but also in `select_from()`, a join, a subquery or a bare column (`func.count()`
+    over `Group`, `select(User).join(GroupMember)`), which `all_mappers` alone misses."""
+    if any(
         mapper.class_ is not None and issubclass(mapper.class_, TenantMixin)
         for mapper in state.all_mappers
-    )
+    ):
+        return True
+    names = _tenant_table_names()
+    for element in visitors.iterate(state.statement):
+        if isinstance(element, Table):
+            if element.name in names:
+                return True
+        elif isinstance(element, ColumnClause):
+            table = getattr(element, "table", None)
+            if isinstance(table, Table) and table.name in names:
+                return True
+    return False
 
 
 def install(session_class=Session) -> None:
@@ -83,7 +117,7 @@ def install(session_class=Session) -> None:
 
     @event.listens_for(session_class, "do_orm_execute")
     def _scope_reads(state):
-        if not state.is_select or state.is_column_load:
+        if not (state.is_select or state.is_update or state.is_delete) or state.is_column_load:
             return
         info = state.session.info
         if info.get(UNSCOPED_KEY):
@@ -130,3 +164,14 @@ def install(session_class=Session) -> None:
                 and not session.info.get(UNSCOPED_KEY)
             ):
                 raise TenantScopeError(f"{type(obj).__name__} written into another kelurahan.")
+        if kelurahan_id is None or session.info.get(UNSCOPED_KEY):
+            return
+        # Inside a scope, existing rows may change or go only within that kelurahan.
+        for obj in [*session.dirty, *session.deleted]:
+            if not isinstance(obj, TenantMixin):
+                continue
+            if obj not in session.deleted and not session.is_modified(obj):
+                continue
+            history = inspect(obj).attrs.kelurahan_id.history
+            if any(value != kelurahan_id for value in history.sum()):
+                raise TenantScopeError(f"{type(obj).__name__} of another kelurahan changed.")
