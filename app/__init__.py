@@ -25,6 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     configure_logging(app)
+    configure_proxies(app)
     configure_extensions(app)
     configure_tenancy(app)
     load_plugins(app)
@@ -47,6 +48,16 @@ def configure_logging(app: Flask) -> None:
             )
             logger.addHandler(handler)
             logger.setLevel(logging.INFO)
+
+
+def configure_proxies(app: Flask) -> None:
+    """Behind N trusted proxies (a load balancer), take the client address and scheme from
+    their X-Forwarded-* headers, so per-address rate limits see residents, not the proxy."""
+    hops = app.config["KP_PROXY_COUNT"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def configure_extensions(app: Flask) -> None:

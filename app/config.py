@@ -60,6 +60,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "KP_SMTP_URL": env.get("KP_SMTP_URL"),
         "KP_RESET_TOKEN_MINUTES": int(env.get("KP_RESET_TOKEN_MINUTES", "60")),
         "KP_PUBLIC_URL": env.get("KP_PUBLIC_URL"),
+        # How many proxies in front of the app set X-Forwarded-For (0: none, e.g. make run).
+        "KP_PROXY_COUNT": int(env.get("KP_PROXY_COUNT", "0")),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "KP_LANGUAGES": ["id", "en"],

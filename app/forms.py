@@ -25,6 +25,8 @@ from .passwords import password_problem
 from .phone import InvalidPhone, looks_like_phone, normalize_phone
 
 REQUIRED = _l("Wajib diisi.")
+# WTForms has no Indonesian catalog: its own "Not a valid choice." would show in English.
+INVALID_CHOICE = _l("Pilih salah satu pilihan yang tersedia.")
 
 GROUP_KIND_LABELS = {
     GroupKind.UMKM.value: _l("UMKM"),
@@ -36,9 +38,9 @@ GROUP_KIND_LABELS = {
 }
 
 ROLE_LABELS = {
-    Role.WARGA.value: _l("Warga"),
-    Role.PETUGAS.value: _l("Petugas"),
-    Role.ADMIN.value: _l("Admin kelurahan"),
+    Role.WARGA.value: _l("warga"),
+    Role.PETUGAS.value: _l("petugas"),
+    Role.ADMIN.value: _l("admin kelurahan"),
 }
 
 
@@ -98,11 +100,13 @@ class SignupForm(FlaskForm):
     )
     display_name = StringField(
         _l("Nama tampilan"),
-        validators=[DataRequired(REQUIRED), Length(2, 80, _l("Nama 2 sampai 80 karakter."))],
+        validators=[DataRequired(REQUIRED), Length(2, 80, _l("Nama harus 2–80 karakter."))],
         render_kw={"autocomplete": "name"},
     )
     home_kelurahan = SelectField(
-        _l("Kelurahan tempat tinggal"), validators=[DataRequired(REQUIRED)]
+        _l("Kelurahan tempat tinggal"),
+        validators=[DataRequired(REQUIRED)],
+        invalid_choice_message=INVALID_CHOICE,
     )
     password = PasswordField(
         _l("Kata sandi"),
@@ -132,15 +136,20 @@ class LoginForm(FlaskForm):
 class ProfileForm(FlaskForm):
     display_name = StringField(
         _l("Nama tampilan"),
-        validators=[DataRequired(REQUIRED), Length(2, 80, _l("Nama 2 sampai 80 karakter."))],
+        validators=[DataRequired(REQUIRED), Length(2, 80, _l("Nama harus 2–80 karakter."))],
     )
-    email = EmailField(_l("E-mail"), validators=[Optional()])
+    email = EmailField(_l("E-mail"))  # validate_email accepts blank and sets `normalized`
     phone = TelField(_l("Nomor HP"), validators=[IndonesianPhone()])
     home_kelurahan = SelectField(
-        _l("Kelurahan tempat tinggal"), validators=[DataRequired(REQUIRED)]
+        _l("Kelurahan tempat tinggal"),
+        validators=[DataRequired(REQUIRED)],
+        invalid_choice_message=INVALID_CHOICE,
     )
     locale = SelectField(
-        _l("Bahasa"), choices=[("id", "Bahasa Indonesia"), ("en", "English")], default="id"
+        _l("Bahasa"),
+        choices=[("id", "Bahasa Indonesia"), ("en", "English")],
+        default="id",
+        invalid_choice_message=INVALID_CHOICE,
     )
 
     def validate_email(self, field):
@@ -171,8 +180,11 @@ class PasswordChangeForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
 
+    # The account's e-mail, phone and name, set by the view: a password must not contain them.
+    personal: tuple[str | None, ...] = ()
+
     def validate_password(self, field):
-        check_new_password(self, field)
+        check_new_password(self, field, context=self.personal)
 
 
 class ResetRequestForm(FlaskForm):
@@ -190,19 +202,23 @@ class ResetForm(FlaskForm):
         validators=[DataRequired(REQUIRED), EqualTo("password", _l("Kata sandi tidak sama."))],
     )
 
+    # The account's e-mail, phone and name, set by the view: a password must not contain them.
+    personal: tuple[str | None, ...] = ()
+
     def validate_password(self, field):
-        check_new_password(self, field)
+        check_new_password(self, field, context=self.personal)
 
 
 class GroupForm(FlaskForm):
     name = StringField(
         _l("Nama kelompok"),
-        validators=[DataRequired(REQUIRED), Length(3, 120, _l("Nama 3 sampai 120 karakter."))],
+        validators=[DataRequired(REQUIRED), Length(3, 120, _l("Nama harus 3–120 karakter."))],
     )
     kind = SelectField(
         _l("Jenis kelompok"),
         choices=list(GROUP_KIND_LABELS.items()),
         validators=[DataRequired(REQUIRED)],
+        invalid_choice_message=INVALID_CHOICE,
     )
     description = TextAreaField(
         _l("Deskripsi"),
@@ -229,7 +245,7 @@ class IdentityForm(FlaskForm):
         validators=[Optional(), Length(max=20, message=_l("Paling banyak 20 karakter."))],
     )
     whatsapp = TelField(_l("WhatsApp"), validators=[IndonesianPhone()])
-    email = EmailField(_l("E-mail"), validators=[Optional()])
+    email = EmailField(_l("E-mail"))  # validate_email accepts blank and sets `normalized`
     opening_hours = TextAreaField(
         _l("Jam pelayanan"),
         validators=[Optional(), Length(max=1000, message=_l("Paling banyak 1000 karakter."))],
@@ -266,12 +282,16 @@ class IdentityForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Peran"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(
+        _l("Peran"), choices=list(ROLE_LABELS.items()), invalid_choice_message=INVALID_CHOICE
+    )
 
 
 class AppointAdminForm(FlaskForm):
     identifier = StringField(_l("E-mail atau nomor HP"), validators=[PhoneOrEmail()])
-    kelurahan = SelectField(_l("Kelurahan"), validators=[DataRequired(REQUIRED)])
+    kelurahan = SelectField(
+        _l("Kelurahan"), validators=[DataRequired(REQUIRED)], invalid_choice_message=INVALID_CHOICE
+    )
 
 
 class EmptyForm(FlaskForm):

@@ -101,3 +101,31 @@ def test_app_start_does_not_touch_the_database(tmp_path):
     target = tmp_path / "untouched.db"
     create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}"})
     assert not target.exists()
+
+
+def test_behind_a_load_balancer_the_client_address_is_the_residents(
+    database_urls, tmp_path, backend
+):
+    """With KP_PROXY_COUNT=1, per-address limits count the resident's address from
+    X-Forwarded-For; without it, a spoofed header is ignored."""
+    from flask import request
+
+    from app.extensions import client_ip
+
+    for hops, expected in ((1, "203.0.113.7"), (0, "10.0.0.2")):
+        app = make_app(database_urls(backend), tmp_path / str(hops), KP_PROXY_COUNT=hops)
+        seen = {}
+
+        @app.get("/_ip")
+        def ip(seen=seen):
+            seen["ip"] = client_ip()
+            seen["scheme"] = request.scheme
+            return "ok"
+
+        app.test_client().get(
+            "/_ip",
+            headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+            environ_base={"REMOTE_ADDR": "10.0.0.2"},
+        )
+        assert seen["ip"] == expected
+        assert seen["scheme"] == ("https" if hops else "http")

@@ -150,16 +150,17 @@ def profile():
             form.phone.data = current_user.phone
     if form.validate_on_submit():
         email, phone = form.email.normalized, form.phone.normalized
+        clashes = []
+        if email:
+            clashes.append(func.lower(User.email) == email)
+        if phone:
+            clashes.append(User.phone == phone)
+        # Email and phone may each belong to a different account: take the first clash.
         taken = db.session.execute(
-            select(User).where(
-                User.id != current_user.id,
-                or_(
-                    User.email == email if email else False, User.phone == phone if phone else False
-                ),
-            )
+            select(User).where(User.id != current_user.id, or_(*clashes)).limit(1)
         ).scalar_one_or_none()
         if taken is not None:
-            field = form.email if email and taken.email == email else form.phone
+            field = form.email if email and (taken.email or "").lower() == email else form.phone
             field.errors.append(_("Sudah dipakai akun lain."))
         else:
             current_user.display_name = form.display_name.data.strip()
@@ -180,6 +181,7 @@ def profile():
 @login_required
 def change_password():
     form = PasswordChangeForm()
+    form.personal = (current_user.email, current_user.phone, current_user.display_name)
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append(_("Kata sandi sekarang salah."))
@@ -248,6 +250,7 @@ def reset_password(token: str):
     if reset is None:
         return render_template("account/reset_invalid.html"), 404
     form = ResetForm()
+    form.personal = (reset.user.email, reset.user.phone, reset.user.display_name)
     if form.validate_on_submit():
         # Claim the token in one statement so two tabs cannot both use it.
         claimed = db.session.execute(
