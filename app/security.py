@@ -42,6 +42,10 @@ def init_app(app: Flask) -> None:
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html":
+            # Views answer htmx with a fragment and others with the full page: caches
+            # must keep the two apart.
+            response.vary.add("HX-Request")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault(

@@ -9,18 +9,28 @@ fails the run instead of skipping, so .ci/run can never pass with those tests un
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import secrets
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app, tenancy
 from app.extensions import db as _db
-from app.models import Group, GroupMember, Kelurahan, RoleAssignment, User, utcnow
+from app.models import (
+    Group,
+    GroupMember,
+    Kelurahan,
+    Notification,
+    RoleAssignment,
+    User,
+    utcnow,
+)
 from app.passwords import hash_password
 
 PASSWORD = "Rahasia-Kauman-2026"
@@ -111,10 +121,17 @@ def _reset(app) -> None:
 
 class IsolatedClient(FlaskClient):
     """Each request runs in a fresh context, so it gets its own app context, `g` and
-    database session, as in production, even though the test body holds an app context."""
+    kelurahan-scoped database session, as in production, even though the test body holds an
+    app context. Around it the test's own session is committed, so the request sees what the
+    test made, and expired, so the test then sees what the request wrote."""
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        if not has_app_context():  # a redirect being followed: already isolated
+            return super().open(*args, **kwargs)
+        _db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _db.session.expire_all()
+        return response
 
 
 def make_app(database_url: str, tmp_path: Path, **overrides):
@@ -180,6 +197,12 @@ def kelurahan(slug: str) -> Kelurahan:
 _counter = iter(range(1, 10**9))
 
 
+@functools.cache
+def password_hash() -> str:
+    """Argon2 is slow on purpose; hash the shared test password once per run."""
+    return hash_password(PASSWORD)
+
+
 def make_user(
     role: str | None = "warga",
     kelurahan_slug: str = "kauman",
@@ -198,7 +221,7 @@ def make_user(
         email=email,
         phone=phone,
         display_name=name or f"Warga {n}",
-        password_hash=hash_password(PASSWORD),
+        password_hash=password_hash(),
         home_kelurahan=home,
         is_city_admin=city_admin,
     )
@@ -275,3 +298,26 @@ def enable_plugin(app, plugin_id: str, slug: str, enabled: bool = True) -> None:
         error = set_plugin_enabled(kelurahan(slug), plugin_id, enabled)
         assert error is None, error
         _db.session.commit()
+
+
+# -- small helpers shared by the HTTP tests -------------------------------------------------------
+
+
+def act_as(client, user) -> None:
+    """Sign `user` in on `client` (switches from whoever was signed in)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+def count(model, *where) -> int:
+    return _db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def notes_for(user) -> list[str]:
+    """The in-app notification messages `user` has received."""
+    return list(
+        _db.session.execute(
+            select(Notification.message).where(Notification.user_id == user.id)
+        ).scalars()
+    )

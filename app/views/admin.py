@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit, tenancy
 from ..auth import admin_required, staff_required
-from ..extensions import db
+from ..extensions import db, htmx
 from ..forms import GROUP_KIND_LABELS, ROLE_LABELS, EmptyForm, IdentityForm, RoleForm
 from ..media import ImageRejected, save_upload
 from ..models import AuditEntry, Group, GroupMember, PluginState, Role, RoleAssignment, User, utcnow
@@ -201,7 +202,7 @@ def set_role(user_id: int):
     )
     notify(
         row.user,
-        _(
+        _l(
             "Peran Anda di Kelurahan %(k)s kini: %(role)s.",
             k=g.kelurahan.name,
             role=ROLE_LABELS[row.role],
@@ -247,7 +248,7 @@ def verify_group(group_id: int):
         for leader in leaders:
             notify(
                 leader,
-                _("Kelompok %(group)s sudah diverifikasi kelurahan.", group=group.name),
+                _l("Kelompok %(group)s sudah diverifikasi kelurahan.", group=group.name),
                 url=url_for("groups.show", group_id=group.id),
                 kelurahan=g.kelurahan,
             )
@@ -326,7 +327,10 @@ def set_plugin_enabled(kelurahan, plugin_id: str, enabled: bool, actor=None) -> 
         ]
         if dependants:
             names = ", ".join(str(m.name) for m in dependants)
-            return _("Fitur ini dipakai oleh: %(names)s. Matikan itu dahulu.", names=names)
+            return _(
+                "Fitur ini dipakai oleh: %(names)s. Matikan fitur tersebut terlebih dahulu.",
+                names=names,
+            )
     state = kp.states(kelurahan).get(plugin_id)
     if state is None:
         state = PluginState(
@@ -357,7 +361,7 @@ def toggle_plugin(plugin_id: str):
     error = set_plugin_enabled(g.kelurahan, plugin_id, enabled)
     if error:
         db.session.rollback()
-        flash(error, "error")
+        message, category = error, "error"
     else:
         db.session.commit()
         host().emit(
@@ -368,11 +372,21 @@ def toggle_plugin(plugin_id: str):
                 payload={"plugin_id": plugin_id},
             )
         )
-        flash(
-            (_("%(name)s diaktifkan.") if enabled else _("%(name)s dimatikan."))
-            % {"name": manifest.name},
-            "success",
+        message = (_("%(name)s diaktifkan.") if enabled else _("%(name)s dimatikan.")) % {
+            "name": manifest.name
+        }
+        category = "success"
+    if htmx:
+        kp = host()
+        return render_template(
+            "admin/_plugin_row.html",
+            m=manifest,
+            on=kp.is_enabled(g.kelurahan, plugin_id),
+            manifests=kp.manifests,
+            message=message,
+            message_category=category,
         )
+    flash(message, category)
     return redirect(url_for("admin.plugins") + f"#plugin-{plugin_id}")
 
 

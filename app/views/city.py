@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -57,7 +58,7 @@ def index():
             )
             notify(
                 user,
-                _("Anda ditunjuk sebagai admin Kelurahan %(k)s.", k=kelurahan.name),
+                _l("Anda ditunjuk sebagai admin Kelurahan %(k)s.", k=kelurahan.name),
                 url=url_for("admin.index", kelurahan_slug=kelurahan.slug),
                 kelurahan=kelurahan,
             )

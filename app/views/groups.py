@@ -7,6 +7,7 @@ import unicodedata
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -48,6 +49,11 @@ def _group(group_id: int) -> Group:
     return group
 
 
+def _form_status() -> int:
+    """A form shown again after a refused POST answers 422, like the other forms."""
+    return 422 if request.method == "POST" else 200
+
+
 @bp.get("/")
 def index():
     kind = request.args.get("jenis") or ""
@@ -85,7 +91,7 @@ def create():
         )
         flash(_("Kelompok dibuat. Petugas kelurahan akan memverifikasinya."), "success")
         return redirect(url_for("groups.show", group_id=group.id))
-    return render_template("groups/form.html", form=form)
+    return render_template("groups/form.html", form=form), _form_status()
 
 
 @bp.get("/<int:group_id>")
@@ -118,7 +124,7 @@ def edit(group_id: int):
         db.session.commit()
         flash(_("Perubahan disimpan."), "success")
         return redirect(url_for("groups.show", group_id=group.id))
-    return render_template("groups/form.html", form=form, group=group)
+    return render_template("groups/form.html", form=form, group=group), _form_status()
 
 
 @bp.post("/<int:group_id>/gabung")
@@ -135,7 +141,7 @@ def request_join(group_id: int):
         for leader in (m.user for m in group.members if m.role == "ketua" and m.status == "active"):
             notify(
                 leader,
-                _(
+                _l(
                     "%(name)s ingin bergabung dengan %(group)s.",
                     name=current_user.display_name,
                     group=group.name,
@@ -172,7 +178,7 @@ def invite(group_id: int):
             group.members.append(GroupMember(user_id=user.id, role="anggota", status="invited"))
             notify(
                 user,
-                _("Anda diundang bergabung dengan %(group)s.", group=group.name),
+                _l("Anda diundang bergabung dengan %(group)s.", group=group.name),
                 url=url_for("groups.show", group_id=group.id),
                 kelurahan=g.kelurahan,
             )
@@ -209,7 +215,7 @@ def accept(group_id: int, member_id: int):
         member.status = "active"
         notify(
             member.user,
-            _("Permintaan Anda bergabung dengan %(group)s diterima.", group=group.name),
+            _l("Permintaan Anda bergabung dengan %(group)s diterima.", group=group.name),
             url=url_for("groups.show", group_id=group.id),
             kelurahan=g.kelurahan,
         )
