@@ -13,24 +13,48 @@
   function popupFor(feature) {
     var p = feature.properties || {};
     var title = escapeHtml(p.name || p.title || "");
-    if (p.url) {
+    if (p.url && /^(\/(?!\/)|https?:\/\/)/.test(String(p.url))) {  // no javascript: links
       title = '<a href="' + escapeHtml(p.url) + '">' + title + "</a>";
     }
     var extra = p.kecamatan ? "<br>" + escapeHtml(p.kecamatan) : "";
     return title + extra;
   }
 
-  function addLayer(map, spec, control) {
+  // A marker is a button named after its place (or its layer); a cluster says how many
+  // places it holds.
+  function markerFor(spec) {
+    return function (feature, latlng) {
+      var p = feature.properties || {};
+      var name = String(p.name || p.title || spec.name || "");
+      return L.marker(latlng, { alt: name, title: name });
+    };
+  }
+
+  function clusterIcon(text) {
+    return function (cluster) {
+      var n = cluster.getChildCount();
+      var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+      var label = text.places ? '<span class="visually-hidden"> ' + escapeHtml(text.places) + "</span>" : "";
+      return L.divIcon({
+        html: "<div><span>" + n + label + "</span></div>",
+        className: "marker-cluster marker-cluster-" + size,
+        iconSize: L.point(40, 40)
+      });
+    };
+  }
+
+  function addLayer(map, spec, control, text) {
     fetch(spec.url, { headers: { Accept: "application/geo+json, application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data) { return; }
         var geo = L.geoJSON(data, {
+          pointToLayer: markerFor(spec),
           onEachFeature: function (feature, layer) { layer.bindPopup(popupFor(feature)); }
         });
         var layer = geo;
         if (L.markerClusterGroup) {
-          layer = L.markerClusterGroup({ showCoverageOnHover: false });
+          layer = L.markerClusterGroup({ showCoverageOnHover: false, iconCreateFunction: clusterIcon(text) });
           layer.addLayer(geo);
         }
         layer.addTo(map);
@@ -67,11 +91,18 @@
     element.dataset.ready = "1";
     if (element.dataset.height) { element.style.height = element.dataset.height; }
     var center = element.dataset.center.split(",").map(parseFloat);
-    var map = L.map(element, { scrollWheelZoom: false }).setView(center, parseInt(element.dataset.zoom, 10) || 14);
+    // Texts in the page's language (data-text), for the controls and screen readers.
+    var text = JSON.parse(element.dataset.text || "{}");
+    var map = L.map(element, { scrollWheelZoom: false, zoomControl: false })
+      .setView(center, parseInt(element.dataset.zoom, 10) || 14);
+    L.control.zoom({
+      zoomInTitle: text.zoomIn || "Zoom in",
+      zoomOutTitle: text.zoomOut || "Zoom out"
+    }).addTo(map);
     L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
     var layers = JSON.parse(element.dataset.layers || "[]");
     var control = layers.length > 1 ? L.control.layers(null, null, { collapsed: true }).addTo(map) : null;
-    layers.forEach(function (spec) { addLayer(map, spec, control); });
+    layers.forEach(function (spec) { addLayer(map, spec, control, text); });
     if (element.dataset.picker) { setupPicker(map, element.dataset.picker.split(",")); }
     element._leafletMap = map;
   }
