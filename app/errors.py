@@ -2,21 +2,22 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 MESSAGES = {
-    400: "Permintaan tidak dapat diproses.",
-    403: "Anda tidak memiliki izin untuk halaman ini.",
-    404: "Halaman tidak ditemukan.",
-    405: "Metode tidak diizinkan.",
-    413: "Berkas terlalu besar.",
-    429: "Terlalu banyak percobaan. Silakan coba lagi beberapa saat lagi.",
-    500: "Terjadi kesalahan pada server. Tim kami sudah dicatat.",
+    400: _l("Permintaan tidak dapat diproses."),
+    403: _l("Anda tidak memiliki izin untuk halaman ini."),
+    404: _l("Halaman tidak ditemukan."),
+    405: _l("Metode tidak diizinkan."),
+    413: _l("Berkas terlalu besar."),
+    429: _l("Terlalu banyak percobaan. Silakan coba lagi beberapa saat lagi."),
+    500: _l("Terjadi kesalahan pada server. Kesalahan ini sudah dicatat untuk tim kami."),
 }
 
 
 def _render(code: int, message: str | None = None):
-    text = message or _(MESSAGES.get(code, MESSAGES[500]))
+    text = str(message or MESSAGES.get(code, MESSAGES[500]))
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify(error={"code": code, "message": text}), code
     return render_template("error.html", code=code, message=text), code

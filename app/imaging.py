@@ -58,7 +58,7 @@ def _not_an_image() -> ImageRejected:
 
 
 def _too_many_pixels() -> ImageRejected:
-    return ImageRejected(_l("Gambar terlalu besar (resolusi berlebihan)."))
+    return ImageRejected(_l("Gambar terlalu besar (resolusinya terlalu tinggi)."))
 
 
 def store_image(

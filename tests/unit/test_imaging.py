@@ -16,7 +16,7 @@ from app.imaging import ImageRejected, StoredImage, media_path, store_image
 
 NOT_IMAGE = "Berkas ini bukan gambar. Unggah foto JPG, PNG atau WebP."
 TOO_BIG = "Ukuran berkas melebihi 10 MB."
-TOO_MANY_PIXELS = "Gambar terlalu besar (resolusi berlebihan)."
+TOO_MANY_PIXELS = "Gambar terlalu besar (resolusinya terlalu tinggi)."
 
 
 @pytest.fixture(autouse=True)
