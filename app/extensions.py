@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import current_app, request
@@ -51,5 +52,5 @@ def _add_plugin_migrations(config):
     """Each plugin's Alembic branch lives in its own folder (kp_migration_dirs)."""
     core = Path(current_app.root_path).parent / "migrations" / "versions"
     locations = [str(core), *current_app.extensions["kp"].migration_dirs()]
-    config.set_main_option("version_locations", " ".join(locations))
+    config.set_main_option("version_locations", os.pathsep.join(locations))
     return config

@@ -155,10 +155,16 @@ class NavItem:
 
 @dataclass(frozen=True)
 class HomeWidget:
+    """A home-page panel. `html` must be the output of render_template (already escaped)."""
+
     id: str
     title: Any
     html: Markup
     order: int = 100
+
+    def __post_init__(self):
+        # Rendered template output is already escaped; marking it keeps Jinja from escaping twice.
+        object.__setattr__(self, "html", Markup(self.html))  # noqa: S704
 
 
 @dataclass(frozen=True)

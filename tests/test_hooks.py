@@ -8,6 +8,7 @@ through its entry point exactly as an external package would be.
 from __future__ import annotations
 
 import inspect
+import os
 from pathlib import Path
 
 import pytest
@@ -126,7 +127,7 @@ def test_hook_kp_migration_dirs(app):
     expected = Path(__import__("kp_notices").__file__).parent / "migrations"
     assert str(expected) in dirs
     config = migrate.get_config()
-    locations = config.get_main_option("version_locations").split()
+    locations = config.get_main_option("version_locations").split(os.pathsep)
     assert str(expected) in locations
     assert any(loc.endswith("migrations/versions") for loc in locations)
 
