@@ -126,6 +126,7 @@ def configure_errorhandlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    """`flask kp ...`: the core's commands plus those plugins added (kp_init_app)."""
     from . import cli
 
-    app.cli.add_command(cli.kp)
+    app.cli.add_command(cli.group_for(app.extensions["kp"].cli_commands))

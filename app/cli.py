@@ -18,6 +18,15 @@ def kp():
     """Kelurahan Pintar administration."""
 
 
+def group_for(plugin_commands) -> click.Group:
+    """This app's `kp` group: the core's commands and its plugins' (each app its own, so
+    plugins of one app never show up in another)."""
+    group = click.Group("kp", help=kp.help, commands=dict(kp.commands))
+    for command in plugin_commands:
+        group.add_command(command)
+    return group
+
+
 @kp.command("seed")
 @click.option("--demo", is_flag=True, help="Also create demo accounts, groups and content.")
 @with_appcontext

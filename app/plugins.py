@@ -227,6 +227,7 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.manifests: dict[str, Manifest] = {}
         self.blueprint_owner: dict[str, str] = {}
+        self.cli_commands: list = []
 
     # -- loading ------------------------------------------------------------------------
 
@@ -327,6 +328,10 @@ class PluginHost:
     def _only(self, name: str, hook_name: str):
         others = [p for n, p in self.pm.list_name_plugin() if n != name]
         return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+
+    def add_cli_command(self, command) -> None:
+        """From kp_init_app: put a click command or group under `flask kp`."""
+        self.cli_commands.append(command)
 
     def migration_dirs(self) -> list[str]:
         dirs: list[str] = []

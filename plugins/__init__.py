@@ -1,0 +1,1 @@
+"""Plugins shipped with Kelurahan Pintar: one folder per plugin, found at start-up."""

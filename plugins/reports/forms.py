@@ -1,0 +1,75 @@
+"""Forms of the reports plugin; messages in Indonesian, translated through the catalog."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app.forms import INVALID_CHOICE, REQUIRED
+
+from .geo import in_bounds
+
+MAX_PHOTOS = 3
+MAX_DESCRIPTION = 4000
+
+
+class ReportForm(FlaskForm):
+    category = SelectField(
+        _l("Kategori"), validators=[DataRequired(REQUIRED)], invalid_choice_message=INVALID_CHOICE
+    )
+    title = StringField(
+        _l("Judul singkat"),
+        validators=[DataRequired(REQUIRED), Length(5, 120, _l("Judul harus 5–120 karakter."))],
+        description=_l("Contoh: Lampu jalan mati di depan masjid"),
+    )
+    description = TextAreaField(
+        _l("Keterangan"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=MAX_DESCRIPTION, message=_l("Keterangan paling banyak 4000 karakter.")),
+        ],
+        description=_l("Apa masalahnya, sejak kapan, seberapa parah."),
+    )
+    address = StringField(
+        _l("Alamat atau patokan"),
+        validators=[Length(max=300, message=_l("Paling banyak 300 karakter."))],
+        description=_l("Ketuk peta, pakai lokasi saya, atau ketik alamat/patokan lalu cari."),
+    )
+    lat = StringField(_l("Lintang (lat)"))
+    lng = StringField(_l("Bujur (lng)"))
+    photos = MultipleFileField(
+        _l("Foto (maksimal 3)"),
+        description=_l("JPG, PNG atau WebP, masing-masing paling besar 10 MB."),
+    )
+    hide_name = BooleanField(_l("Sembunyikan nama saya dari publik"))
+    confirm_new = HiddenField()
+
+    def photo_files(self):
+        return [f for f in (self.photos.data or []) if getattr(f, "filename", "")]
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        self.location = None
+        if len(self.photo_files()) > MAX_PHOTOS:
+            self.photos.errors = [*self.photos.errors, _l("Paling banyak 3 foto.")]
+            ok = False
+        lat_raw, lng_raw = (self.lat.data or "").strip(), (self.lng.data or "").strip()
+        if not lat_raw or not lng_raw:
+            return ok  # the view may still geocode the address; it reports a missing location
+        try:
+            lat, lng = float(lat_raw.replace(",", ".")), float(lng_raw.replace(",", "."))
+        except ValueError:
+            self.lat.errors = [*self.lat.errors, _l("Koordinat harus berupa angka.")]
+            return False
+        if not in_bounds(lat, lng, current_app.config["KP_BOUNDS"]):
+            self.lat.errors = [
+                *self.lat.errors,
+                _l("Lokasi berada di luar Kota Pekalongan. Pilih titik di dalam kota."),
+            ]
+            return False
+        self.location = (lat, lng)
+        return ok

@@ -1,0 +1,220 @@
+"""Community reports (laporan warga): the report, its photos, status history, support,
+followers, comments, flags, and the Open311 API keys of a kelurahan."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models import Media, TenantMixin, User, UTCDateTime, utcnow
+
+
+class Status(enum.StrEnum):
+    BARU = "baru"
+    DIVERIFIKASI = "diverifikasi"
+    DIPROSES = "diproses"
+    SELESAI = "selesai"
+    DITOLAK = "ditolak"
+    TIDAK_DAPAT_DITANGANI = "tidak_dapat_ditangani"
+    DUPLIKAT = "duplikat"
+
+    @property
+    def is_closed(self) -> bool:
+        return self in CLOSED
+
+    @property
+    def open311(self) -> str:
+        """GeoReport v2 knows only open and closed."""
+        return "closed" if self.is_closed else "open"
+
+
+CLOSED = frozenset({Status.SELESAI, Status.DITOLAK, Status.TIDAK_DAPAT_DITANGANI, Status.DUPLIKAT})
+STATUS_VALUES = tuple(s.value for s in Status)
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Report(TenantMixin, db.Model):
+    __tablename__ = "reports_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(32), default=Status.BARU.value, index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Name shown for reports posted through Open311 without an account.
+    reporter_name: Mapped[str | None] = mapped_column(String(120))
+    hide_name: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(String(16), default="web")
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("reports_api_key.id"))
+    # Open311 clients may look a posted request up by this token (tokens/{token}).
+    token: Mapped[str | None] = mapped_column(String(32), unique=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports_report.id"))
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    photos: Mapped[list[ReportPhoto]] = relationship(
+        back_populates="report", order_by="ReportPhoto.position", cascade="all, delete-orphan"
+    )
+    updates: Mapped[list[ReportUpdate]] = relationship(
+        back_populates="report", order_by="ReportUpdate.id", cascade="all, delete-orphan"
+    )
+    duplicate_of: Mapped[Report | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUS_VALUES), name="status_known"),
+        CheckConstraint("source IN ('web', 'open311')", name="source_known"),
+        Index("ix_reports_report_kelurahan_lat_lng", "kelurahan_id", "lat", "lng"),
+    )
+
+    @property
+    def state(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    def public_name(self, anonymous_label: str) -> str:
+        """The reporter's name as the public may see it."""
+        if self.hide_name:
+            return anonymous_label
+        if self.reporter is not None:
+            return self.reporter.display_name
+        return self.reporter_name or anonymous_label
+
+
+class ReportPhoto(TenantMixin, db.Model):
+    __tablename__ = "reports_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports_report.id"), index=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    report: Mapped[Report] = relationship(back_populates="photos")
+    media: Mapped[Media] = relationship()
+
+
+class ReportUpdate(TenantMixin, db.Model):
+    """One step of the public status history; `note` is shown to everyone."""
+
+    __tablename__ = "reports_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports_report.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="updates")
+    actor: Mapped[User | None] = relationship()
+
+
+class ReportSupport(TenantMixin, db.Model):
+    """A resident's "saya juga" (+1) on a report: one per person."""
+
+    __tablename__ = "reports_support"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports_report.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("report_id", "user_id"),)
+
+
+class ReportFollow(TenantMixin, db.Model):
+    __tablename__ = "reports_follow"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports_report.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("report_id", "user_id"),)
+
+
+class ReportComment(TenantMixin, db.Model):
+    __tablename__ = "reports_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports_report.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(300))
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class ReportFlag(TenantMixin, db.Model):
+    """A resident's flag on a report or a comment; N flags from different people hide it
+    until staff review it."""
+
+    __tablename__ = "reports_flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("target_type", "target_id", "user_id"),
+        CheckConstraint("target_type IN ('report', 'comment')", name="target_known"),
+        Index("ix_reports_flag_target", "target_type", "target_id"),
+    )
+
+
+class ApiKey(TenantMixin, db.Model):
+    """An Open311 API key of one kelurahan. Only a hash is stored; the key is shown once."""
+
+    __tablename__ = "reports_api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(12))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,167 @@
+"""Reads shared by the report pages, the map endpoint, Open311 and the hooks. Each one is a
+fixed number of queries whatever the number of reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import g
+from sqlalchemy import Integer, cast, func, select
+
+from app.extensions import db
+from app.plugins import host
+
+from .geo import BBox, degree_box, distance_m
+from .models import CLOSED, STATUS_VALUES, Report, ReportSupport, Status
+
+MAP_LIMIT = 500
+GRID_CELLS = 20  # 20 × 20 cells at most: a clustered answer stays under MAP_LIMIT features
+DUPLICATE_RADIUS_M = 250
+PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
+
+
+def settings(kelurahan=None) -> dict:
+    return host().settings(kelurahan or g.kelurahan, "reports")
+
+
+def categories(kelurahan=None) -> list[str]:
+    return list(settings(kelurahan)["categories"])
+
+
+def read_filters(args) -> dict:
+    """The list/map filters from a query string, each ignored when not recognised."""
+    filters = {"category": "", "status": "", "period": ""}
+    category = (args.get("category") or "").strip()
+    if category in categories():
+        filters["category"] = category
+    status = args.get("status") or ""
+    if status in ("open", "closed", *STATUS_VALUES):
+        filters["status"] = status
+    period = args.get("period") or ""
+    if period in PERIODS:
+        filters["period"] = period
+    return filters
+
+
+def apply_filters(query, filters: dict):
+    if filters.get("category"):
+        query = query.where(Report.category == filters["category"])
+    status = filters.get("status")
+    closed = [s.value for s in CLOSED]
+    if status == "open":
+        query = query.where(Report.status.not_in(closed))
+    elif status == "closed":
+        query = query.where(Report.status.in_(closed))
+    elif status:
+        query = query.where(Report.status == status)
+    if filters.get("period"):
+        since = datetime.now(UTC) - timedelta(days=PERIODS[filters["period"]])
+        query = query.where(Report.created_at >= since)
+    return query
+
+
+def public_reports():
+    """Reports the public may see (moderated ones are hidden until staff review them)."""
+    return select(Report).where(Report.hidden_at.is_(None))
+
+
+def in_bbox(query, bbox: BBox | None):
+    if bbox is None:
+        return query
+    return query.where(
+        Report.lng >= bbox.min_lng,
+        Report.lng <= bbox.max_lng,
+        Report.lat >= bbox.min_lat,
+        Report.lat <= bbox.max_lat,
+    )
+
+
+def support_counts(report_ids) -> dict[int, int]:
+    if not report_ids:
+        return {}
+    rows = db.session.execute(
+        select(ReportSupport.report_id, func.count())
+        .where(ReportSupport.report_id.in_(report_ids))
+        .group_by(ReportSupport.report_id)
+    ).all()
+    return dict(rows)
+
+
+def map_features(filters: dict, bbox: BBox | None) -> dict:
+    """GeoJSON (RFC 7946, lng/lat) of the matching reports: points when at most MAP_LIMIT
+    match, otherwise grid clusters with a `count`, so a zoomed-out map stays light."""
+    base = in_bbox(apply_filters(public_reports(), filters), bbox)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    if total <= MAP_LIMIT:
+        rows = db.session.execute(
+            base.with_only_columns(
+                Report.id, Report.lat, Report.lng, Report.title, Report.category, Report.status
+            ).order_by(Report.id)
+        ).all()
+        features = [
+            {
+                "type": "Feature",
+                "id": row.id,
+                "geometry": {"type": "Point", "coordinates": [row.lng, row.lat]},
+                "properties": {
+                    "id": row.id,
+                    "title": row.title,
+                    "category": row.category,
+                    "status": row.status,
+                    "open": not Status(row.status).is_closed,
+                },
+            }
+            for row in rows
+        ]
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "total": total,
+            "clustered": False,
+        }
+    box = bbox or _extent(base)
+    cell_lng = (box.max_lng - box.min_lng) / GRID_CELLS or 1e-9
+    cell_lat = (box.max_lat - box.min_lat) / GRID_CELLS or 1e-9
+    # CAST truncates toward zero; inside the box the offsets are >= 0, so it is floor().
+    col = cast((Report.lng - box.min_lng) / cell_lng, Integer).label("col")
+    row_ = cast((Report.lat - box.min_lat) / cell_lat, Integer).label("row")
+    sub = base.with_only_columns(Report.lat, Report.lng, col, row_).subquery()
+    cells = db.session.execute(
+        select(func.count(), func.avg(sub.c.lat), func.avg(sub.c.lng))
+        .group_by(sub.c.col, sub.c.row)
+        .order_by(sub.c.col, sub.c.row)
+    ).all()
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [float(lng), float(lat)]},
+            "properties": {"cluster": True, "count": count},
+        }
+        for count, lat, lng in cells
+    ]
+    return {"type": "FeatureCollection", "features": features, "total": total, "clustered": True}
+
+
+def _extent(query) -> BBox:
+    sub = query.with_only_columns(Report.lat, Report.lng).subquery()
+    min_lat, max_lat, min_lng, max_lng = db.session.execute(
+        select(func.min(sub.c.lat), func.max(sub.c.lat), func.min(sub.c.lng), func.max(sub.c.lng))
+    ).one()
+    return BBox(min_lng, min_lat, max_lng + 1e-9, max_lat + 1e-9)
+
+
+def nearby_open(category: str, lat: float, lng: float, radius_m: int = DUPLICATE_RADIUS_M):
+    """Open, visible reports of `category` within `radius_m`, nearest first."""
+    south, north, west, east = degree_box(lat, lng, radius_m)
+    candidates = db.session.execute(
+        public_reports()
+        .where(
+            Report.category == category,
+            Report.status.not_in([s.value for s in CLOSED]),
+            Report.lat.between(south, north),
+            Report.lng.between(west, east),
+        )
+        .limit(200)
+    ).scalars()
+    hits = [(distance_m(lat, lng, r.lat, r.lng), r) for r in candidates]
+    return [(round(d), r) for d, r in sorted(hits, key=lambda pair: pair[0]) if d <= radius_m]

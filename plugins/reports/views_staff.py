@@ -1,0 +1,1 @@
+"""Staff of the kelurahan: the work queue, status changes, moderation, API keys."""
