@@ -46,7 +46,7 @@ def kp_plugin_manifest():
                 "flag_threshold",
                 "int",
                 3,
-                _l("Jumlah tanda dari warga berbeda sebelum disembunyikan"),
+                _l("Jumlah warga berbeda yang menandai sebelum disembunyikan"),
                 min=1,
                 max=50,
             ),

@@ -37,7 +37,7 @@ class ReportForm(FlaskForm):
     address = StringField(
         _l("Alamat atau patokan"),
         validators=[Length(max=300, message=_l("Paling banyak 300 karakter."))],
-        description=_l("Ketuk peta, pakai lokasi saya, atau ketik alamat/patokan lalu cari."),
+        description=_l("Ketuk peta, pakai lokasi Anda, atau ketik alamat/patokan lalu cari."),
     )
     lat = StringField(_l("Lintang (lat)"))
     lng = StringField(_l("Bujur (lng)"))
@@ -73,3 +73,40 @@ class ReportForm(FlaskForm):
             return False
         self.location = (lat, lng)
         return ok
+
+
+MAX_COMMENT = 2000
+
+# Why a resident flags a report or a comment; the key is stored in ReportFlag.reason.
+FLAG_REASONS = {
+    "spam": _l("Spam atau iklan"),
+    "kasar": _l("Kasar atau menyinggung"),
+    "data_pribadi": _l("Memuat data pribadi"),
+    "tidak_pantas": _l("Tidak pantas"),
+    "lainnya": _l("Lainnya"),
+}
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Komentar"),
+        filters=[_strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(1, MAX_COMMENT, _l("Komentar paling banyak 2000 karakter.")),
+        ],
+        render_kw={"rows": 3, "maxlength": MAX_COMMENT},
+    )
+
+
+class FlagForm(FlaskForm):
+    reason = SelectField(
+        _l("Alasan"),
+        choices=list(FLAG_REASONS.items()),
+        validators=[DataRequired(REQUIRED)],
+        invalid_choice_message=INVALID_CHOICE,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import g
+from flask import g, url_for
 from sqlalchemy import Integer, cast, func, select
 
 from app.extensions import db
@@ -93,6 +93,7 @@ def map_features(filters: dict, bbox: BBox | None) -> dict:
     base = in_bbox(apply_filters(public_reports(), filters), bbox)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     if total <= MAP_LIMIT:
+        report_url = url_for("reports.show", report_id=0)[:-1]  # one url_for, not 500
         rows = db.session.execute(
             base.with_only_columns(
                 Report.id, Report.lat, Report.lng, Report.title, Report.category, Report.status
@@ -105,6 +106,7 @@ def map_features(filters: dict, bbox: BBox | None) -> dict:
                 "geometry": {"type": "Point", "coordinates": [row.lng, row.lat]},
                 "properties": {
                     "id": row.id,
+                    "url": f"{report_url}{row.id}",
                     "title": row.title,
                     "category": row.category,
                     "status": row.status,
@@ -122,24 +124,39 @@ def map_features(filters: dict, bbox: BBox | None) -> dict:
     box = bbox or _extent(base)
     cell_lng = (box.max_lng - box.min_lng) / GRID_CELLS or 1e-9
     cell_lat = (box.max_lat - box.min_lat) / GRID_CELLS or 1e-9
-    # CAST truncates toward zero; inside the box the offsets are >= 0, so it is floor().
-    col = cast((Report.lng - box.min_lng) / cell_lng, Integer).label("col")
-    row_ = cast((Report.lat - box.min_lat) / cell_lat, Integer).label("row")
+    col = _cell_index((Report.lng - box.min_lng) / cell_lng).label("col")
+    row_ = _cell_index((Report.lat - box.min_lat) / cell_lat).label("row")
     sub = base.with_only_columns(Report.lat, Report.lng, col, row_).subquery()
     cells = db.session.execute(
-        select(func.count(), func.avg(sub.c.lat), func.avg(sub.c.lng))
+        select(sub.c.col, sub.c.row, func.count(), func.avg(sub.c.lat), func.avg(sub.c.lng))
         .group_by(sub.c.col, sub.c.row)
         .order_by(sub.c.col, sub.c.row)
     ).all()
+    # Points exactly on the max edge land in cell GRID_CELLS: fold them into the last cell.
+    merged: dict[tuple[int, int], list[float]] = {}
+    for c, r, count, lat, lng in cells:
+        key = (min(int(c), GRID_CELLS - 1), min(int(r), GRID_CELLS - 1))
+        acc = merged.setdefault(key, [0, 0.0, 0.0])
+        acc[0] += count
+        acc[1] += float(lat) * count
+        acc[2] += float(lng) * count
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [float(lng), float(lat)]},
+            "geometry": {"type": "Point", "coordinates": [lng_sum / count, lat_sum / count]},
             "properties": {"cluster": True, "count": count},
         }
-        for count, lat, lng in cells
+        for (count, lat_sum, lng_sum) in merged.values()
     ]
     return {"type": "FeatureCollection", "features": features, "total": total, "clustered": True}
+
+
+def _cell_index(offset):
+    """floor() of a non-negative offset as an integer on both databases: SQLite's CAST
+    truncates (floor for offsets >= 0), PostgreSQL's rounds, so it gets an explicit floor."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.floor(offset), Integer)
+    return cast(offset, Integer)
 
 
 def _extent(query) -> BBox:

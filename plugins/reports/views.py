@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from app import tenancy
 from app.auth import is_staff, login_required
 from app.extensions import db, htmx, limiter
+from app.imaging import media_path
 from app.media import ImageRejected, save_upload
 from app.seed import load_reference
 
@@ -154,7 +155,8 @@ def geocode(query: str, limit: int = 5) -> list[dict]:
 
 
 @bp.get("/lokasi")
-@limiter.limit("30 per minute")
+@login_required  # it relays queries to an outside geocoder: only for people filing reports
+@limiter.limit("30 per minute", key_func=_user_key)
 def locate():
     query = (request.args.get("q") or "").strip()[:200]
     return jsonify(results=geocode(query) if len(query) >= 3 else [])
@@ -168,8 +170,8 @@ def nearby():
         lat, lng = float(request.args["lat"]), float(request.args["lng"])
     except (KeyError, ValueError):
         return ""
-    if category not in categories():
-        return ""
+    if category not in categories() or not in_bounds(lat, lng, current_app.config["KP_BOUNDS"]):
+        return ""  # also keeps inf/nan away from the distance arithmetic
     return render_template(
         "reports/_nearby.html", nearby=nearby_open(category, lat, lng), **page_context()
     )
@@ -179,9 +181,14 @@ def _post_key() -> str:
     return f"reports-post:{_user_key()}"
 
 
+def _filed(response) -> bool:
+    """Only reports actually filed count towards the limit, not forms sent back to fix."""
+    return current_user.is_authenticated and response.status_code in (302, 303)
+
+
 @bp.route("/baru", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", key_func=_post_key, methods=["POST"])
+@limiter.limit("10 per hour", key_func=_post_key, methods=["POST"], deduct_when=_filed)
 def new():
     form = ReportForm()
     form.category.choices = [("", _("— Pilih kategori —"))] + [(c, c) for c in categories()]
@@ -235,6 +242,7 @@ def _create(form: ReportForm, location) -> Report | None:
             report.photos.append(ReportPhoto(media=media, position=position))
     except ImageRejected as exc:
         db.session.rollback()
+        _remove_files(report)  # photos stored before the rejected one
         form.photos.errors = [*form.photos.errors, exc.message]
         return None
     report.updates.append(
@@ -245,8 +253,23 @@ def _create(form: ReportForm, location) -> Report | None:
     db.session.add(report)
     db.session.flush()
     db.session.add(ReportFollow(report_id=report.id, user_id=current_user.id))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        _remove_files(report)
+        raise
     return report
+
+
+def _remove_files(report: Report) -> None:
+    """Delete the stored photo files of a report that was not saved."""
+    root = current_app.config["KP_MEDIA_ROOT"]
+    for photo in report.photos:
+        try:
+            media_path(root, photo.media.relpath).unlink()
+        except Exception:  # cleanup must not hide the error that brought us here
+            log.warning("could not remove a photo of an unsaved report", exc_info=True)
 
 
 # -- a report's page and my reports ----------------------------------------------------------
@@ -254,7 +277,10 @@ def _create(form: ReportForm, location) -> Report | None:
 
 @bp.get("/<int:report_id>")
 def show(report_id: int):
-    report = get_report(report_id)
+    report = get_report(report_id, allow_hidden=True)
+    own = current_user.is_authenticated and report.reporter_id == current_user.id
+    if report.is_hidden and not (own or is_staff()):
+        abort(404)  # hidden until staff review it; its reporter may still look at it
     db.session.execute(
         select(Report)
         .where(Report.id == report.id)

@@ -22,24 +22,35 @@
 
   // A marker is a button named after its place (or its layer); a cluster says how many
   // places it holds.
-  function markerFor(spec) {
+  function markerFor(spec, text) {
     return function (feature, latlng) {
       var p = feature.properties || {};
+      if (p.cluster) {
+        // A grid cluster computed by the server when too many points match: show its
+        // count, and zoom in on click so the points themselves load.
+        var marker = L.marker(latlng, { icon: countIcon(p.count, text), count: p.count, keyboard: true });
+        marker.on("click", function () { marker._map.setView(latlng, marker._map.getZoom() + 2); });
+        return marker;
+      }
       var name = String(p.name || p.title || spec.name || "");
       return L.marker(latlng, { alt: name, title: name });
     };
   }
 
+  function countIcon(n, text) {
+    var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+    var label = text.places ? '<span class="visually-hidden"> ' + escapeHtml(text.places) + "</span>" : "";
+    return L.divIcon({
+      html: "<div><span>" + n + label + "</span></div>",
+      className: "marker-cluster marker-cluster-" + size,
+      iconSize: L.point(40, 40)
+    });
+  }
+
   function clusterIcon(text) {
     return function (cluster) {
-      var n = cluster.getChildCount();
-      var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
-      var label = text.places ? '<span class="visually-hidden"> ' + escapeHtml(text.places) + "</span>" : "";
-      return L.divIcon({
-        html: "<div><span>" + n + label + "</span></div>",
-        className: "marker-cluster marker-cluster-" + size,
-        iconSize: L.point(40, 40)
-      });
+      var n = cluster.getAllChildMarkers().reduce(function (sum, m) { return sum + (m.options.count || 1); }, 0);
+      return countIcon(n, text);
     };
   }
 
@@ -49,8 +60,10 @@
       .then(function (data) {
         if (!data) { return; }
         var geo = L.geoJSON(data, {
-          pointToLayer: markerFor(spec),
-          onEachFeature: function (feature, layer) { layer.bindPopup(popupFor(feature)); }
+          pointToLayer: markerFor(spec, text),
+          onEachFeature: function (feature, layer) {
+            if (!(feature.properties || {}).cluster) { layer.bindPopup(popupFor(feature)); }
+          }
         });
         var layer = geo;
         if (L.markerClusterGroup) {
