@@ -228,6 +228,7 @@ class PluginHost:
         self.manifests: dict[str, Manifest] = {}
         self.blueprint_owner: dict[str, str] = {}
         self.cli_commands: list = []
+        self.builtin_ids: set[str] = set()  # shipped in plugins/, not installed packages
 
     # -- loading ------------------------------------------------------------------------
 
@@ -239,6 +240,7 @@ class PluginHost:
         found: dict[str, Callable[[], Any]] = {}
         for name, loader in self._builtin(builtin_package):
             found[name] = loader
+            self.builtin_ids.add(name)
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             found.setdefault(ep.name, ep.load)
         if wanted is not None:

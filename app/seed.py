@@ -160,8 +160,23 @@ def seed_demo() -> list[tuple[str, str, str]]:
             group.members.append(GroupMember(user_id=leader.id, role="ketua", status="active"))
             db.session.add(group)
     db.session.commit()
+    switch_on_builtin_plugins(kauman)
     seed_plugin_demos()
     return [(role, email, DEMO_PASSWORDS[role]) for role, email, _name in accounts]
+
+
+def switch_on_builtin_plugins(kelurahan: Kelurahan) -> None:
+    """The demo kelurahan shows every plugin shipped with the platform, unless an admin has
+    already switched one off there."""
+    from .views.admin import set_plugin_enabled
+
+    kp = host()
+    states = kp.states(kelurahan)
+    for plugin_id in sorted(kp.builtin_ids & kp.manifests.keys()):
+        if plugin_id not in states:
+            set_plugin_enabled(kelurahan, plugin_id, True)
+    db.session.commit()
+    kp.forget_states()
 
 
 def seed_plugin_demos() -> None:

@@ -175,3 +175,18 @@ def test_plugins_enable_refuses_bad_arguments(app):
     neither = kp(app, "plugins", "enable", "notices")
     assert neither.exit_code != 0
     assert _db.session.query(PluginState).count() == 0
+
+
+def test_seed_demo_switches_on_shipped_plugins_in_kauman_only_once(app, client):
+    """The demo kelurahan shows the shipped plugins with their demo content; an admin who
+    switches one off there is not overruled by the next `make run`."""
+    from plugins.reports.models import Report
+
+    kp(app, "seed", "--demo")
+    assert client.get("/k/kauman/reports/").status_code == 200
+    assert client.get("/k/medono/reports/").status_code == 404
+    assert _db.session.query(Report).count() > 0
+    assert "notices" not in {s.plugin_id for s in _db.session.query(PluginState)}
+    kp(app, "plugins", "disable", "reports", "--kelurahan", "kauman")
+    kp(app, "seed", "--demo")
+    assert client.get("/k/kauman/reports/").status_code == 404
