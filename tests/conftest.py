@@ -8,6 +8,7 @@ fails the run instead of skipping, so .ci/run can never pass with those tests un
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import os
@@ -53,46 +54,48 @@ def _backends():
     return ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+@contextlib.contextmanager
+def postgres_database(server_url: str, prefix: str):
+    """A new, empty PostgreSQL database on the server of `server_url`, dropped afterwards
+    (connections still open to it are ended first)."""
+    url = make_url(server_url)
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_urls(tmp_path_factory):
     """One empty database per backend for the whole run, created lazily."""
     created: dict[str, str] = {}
-    cleanups = []
+    with contextlib.ExitStack() as cleanups:
 
-    def get(backend: str) -> str:
-        if backend in created:
+        def get(backend: str) -> str:
+            if backend not in created:
+                if backend == "sqlite":
+                    path = tmp_path_factory.mktemp("db") / "test.db"
+                    created[backend] = f"sqlite:///{path}"
+                else:
+                    server = os.environ.get("KP_TEST_DATABASE_URL")
+                    require(bool(server), "KP_TEST_DATABASE_URL is not set (PostgreSQL tests)")
+                    created[backend] = cleanups.enter_context(postgres_database(server, "kp_test"))
             return created[backend]
-        if backend == "sqlite":
-            path = tmp_path_factory.mktemp("db") / "test.db"
-            created[backend] = f"sqlite:///{path}"
-        else:
-            server = os.environ.get("KP_TEST_DATABASE_URL")
-            require(bool(server), "KP_TEST_DATABASE_URL is not set (PostgreSQL tests)")
-            url = make_url(server)
-            name = f"kp_test_{secrets.token_hex(4)}"
-            admin = create_engine(url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
 
-            def drop(admin=admin, name=name):
-                with admin.connect() as conn:
-                    conn.execute(
-                        text(
-                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                            "WHERE datname = :name AND pid <> pg_backend_pid()"
-                        ),
-                        {"name": name},
-                    )
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-                admin.dispose()
-
-            cleanups.append(drop)
-            created[backend] = url.set(database=name).render_as_string(hide_password=False)
-        return created[backend]
-
-    yield get
-    for cleanup in cleanups:
-        cleanup()
+        yield get
 
 
 _schema_ready: set[str] = set()

@@ -8,7 +8,6 @@ precisely what must not be trusted here.
 from __future__ import annotations
 
 import os
-import secrets
 from contextlib import contextmanager
 from pprint import pformat
 
@@ -17,11 +16,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from app.extensions import db
-from tests.conftest import make_app, require
+from tests.conftest import make_app, postgres_database, require
 
 
 @contextmanager
@@ -32,24 +30,8 @@ def fresh_database(backend: str, tmp_path):
         return
     server = os.environ.get("KP_TEST_DATABASE_URL")
     require(bool(server), "KP_TEST_DATABASE_URL is not set (PostgreSQL migration test)")
-    url = make_url(server)
-    name = f"kp_migr_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with postgres_database(server, "kp_migr") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
