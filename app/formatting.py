@@ -33,6 +33,12 @@ def rupiah(amount: int) -> str:
     return f"{sign}Rp {_group_thousands(abs(amount))}"
 
 
+def snippet(text: str | None, length: int = 160) -> str:
+    """One line of at most `length` characters, cut at a word with "…" (search results)."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
 def kg(grams: int) -> str:
     """Show grams as kilograms with a decimal comma: 1500 -> '1,5 kg', 2000 -> '2 kg'."""
     grams = _require_int(grams, "grams")

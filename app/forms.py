@@ -44,6 +44,33 @@ ROLE_LABELS = {
 }
 
 
+class MissingLocation(Exception):
+    """Neither coordinate was given (the caller decides whether that is an error)."""
+
+
+def read_location(lat_field, lng_field) -> tuple[float, float]:
+    """The point of a map picker's two text fields, inside the city's bounds. Adds an
+    Indonesian error to `lat_field` and raises ValueError when it cannot be used; raises
+    MissingLocation when a field is empty. Accepts a decimal comma (phones type one)."""
+    from .geo import in_bounds
+
+    lat_raw, lng_raw = (lat_field.data or "").strip(), (lng_field.data or "").strip()
+    if not lat_raw or not lng_raw:
+        raise MissingLocation
+    try:
+        lat, lng = float(lat_raw.replace(",", ".")), float(lng_raw.replace(",", "."))
+    except ValueError:
+        lat_field.errors = [*lat_field.errors, _l("Koordinat harus berupa angka.")]
+        raise
+    if not in_bounds(lat, lng, current_app.config["KP_BOUNDS"]):
+        lat_field.errors = [
+            *lat_field.errors,
+            _l("Lokasi berada di luar Kota Pekalongan. Pilih titik di dalam kota."),
+        ]
+        raise ValueError("outside the city")
+    return lat, lng
+
+
 def normalize_email(raw: str) -> str:
     """Validated, lower-cased e-mail; raises ValidationError with an Indonesian message."""
     try:

@@ -22,9 +22,7 @@ import argparse
 import json
 import os
 import random
-import secrets
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -33,10 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from common import make_app, median_time, postgres_database, print_table  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
-from app import create_app, tenancy  # noqa: E402
+from app import tenancy  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Kelurahan  # noqa: E402
 from app.seed import seed_kelurahan  # noqa: E402
@@ -58,23 +56,6 @@ FLOOR_SQL = (
     "WHERE kelurahan_id = {p} AND hidden_at IS NULL "
     "AND lng >= {p} AND lng <= {p} AND lat >= {p} AND lat <= {p} ORDER BY id"
 )
-
-
-def make_app(database_url: str, media_root: str):
-    return create_app(
-        {
-            "TESTING": True,
-            "KP_ENV": "testing",
-            "SECRET_KEY": "bench-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {},
-            "KP_MEDIA_ROOT": media_root,
-            "KP_ASSETS": "local",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "SERVER_NAME": None,
-        }
-    )
 
 
 def seed(app, n: int) -> tuple[int, dict]:
@@ -133,16 +114,6 @@ def cases(bounds: dict, centre: tuple[float, float]) -> list[tuple[str, tuple]]:
             (lng - half_lng, lat - half_lat, lng + half_lng, lat + half_lat),
         ),
     ]
-
-
-def median_time(fn, runs: int) -> tuple[float, object]:
-    result = fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def run_backend(name: str, database_url: str, raw_connect, placeholder: str, args) -> list[dict]:
@@ -208,7 +179,7 @@ def kib(n: int) -> str:
     return f"{n / 1024:,.1f} KiB"
 
 
-def print_table(rows: list[dict], n: int, runs: int) -> None:
+def print_results(rows: list[dict], n: int, runs: int) -> None:
     header = [
         "backend",
         "bbox",
@@ -234,12 +205,11 @@ def print_table(rows: list[dict], n: int, runs: int) -> None:
         ]
         for r in rows
     ]
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-    print(f"\nreports map endpoint: {n:,} reports in one kelurahan, median of {runs} runs")
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for line in lines:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |")
+    print_table(
+        f"reports map endpoint: {n:,} reports in one kelurahan, median of {runs} runs",
+        header,
+        lines,
+    )
 
 
 def main() -> int:
@@ -265,35 +235,9 @@ def main() -> int:
     if args.postgres:
         import psycopg
 
-        server = make_url(args.postgres)
-        if server.drivername in ("postgresql", "postgres"):
-            server = server.set(drivername="postgresql+psycopg")
-        name = f"kp_bench_{secrets.token_hex(4)}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = server.set(database=name)
-        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        try:
-            rows += run_backend(
-                "PostgreSQL",
-                url.render_as_string(hide_password=False),
-                lambda: psycopg.connect(dsn),
-                "%s",
-                args,
-            )
-        finally:
-            with admin.connect() as conn:
-                conn.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = :name AND pid <> pg_backend_pid()"
-                    ),
-                    {"name": name},
-                )
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            admin.dispose()
-    print_table(rows, args.n, args.runs)
+        with postgres_database(args.postgres) as (url, dsn):
+            rows += run_backend("PostgreSQL", url, lambda dsn=dsn: psycopg.connect(dsn), "%s", args)
+    print_results(rows, args.n, args.runs)
     return 0
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app, tenancy
@@ -324,3 +324,26 @@ def notes_for(user) -> list[str]:
             select(Notification.message).where(Notification.user_id == user.id)
         ).scalars()
     )
+
+
+class StatementCounter:
+    """Counts the SQL statements sent to the database inside a `with` block:
+    `with StatementCounter() as counter: ...` then `counter.n` or `counter.statements`."""
+
+    def __init__(self, engine=None):
+        self.engine = engine if engine is not None else _db.engine
+        self.statements: list[str] = []
+
+    @property
+    def n(self) -> int:
+        return len(self.statements)
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)

@@ -6,12 +6,11 @@ import functools
 import io
 import itertools
 import re
-from contextlib import contextmanager
 
 import pytest
-from conftest import act_as, count, notes_for
+from conftest import StatementCounter, act_as, count, notes_for
 from PIL import ExifTags, Image
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import (
@@ -554,27 +553,11 @@ def test_non_admins_cannot_manage_plugins(client, login_as, role):
 # -- query counts -------------------------------------------------------------------------------
 
 
-@contextmanager
-def counting_queries():
-    """Count SQL statements sent to the database inside the block."""
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    engine = _db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-
-
 def queries_for(client, url: str) -> int:
-    with counting_queries() as seen:
+    with StatementCounter() as counter:
         response = client.get(url)
     assert response.status_code == 200, url
-    return len(seen)
+    return counter.n
 
 
 _bulk = itertools.count(1)

@@ -16,6 +16,7 @@ from ..forms import GROUP_KIND_LABELS, ROLE_LABELS, EmptyForm, IdentityForm, Rol
 from ..media import ImageRejected, save_upload
 from ..models import AuditEntry, Group, GroupMember, PluginState, Role, RoleAssignment, User, utcnow
 from ..notify import notify
+from ..paging import page_number
 from ..plugins import DIMENSIONS, Event, SettingError, host
 from ..urls import safe_next
 
@@ -122,7 +123,7 @@ def _assignment(user_id: int) -> RoleAssignment:
 @staff_required
 def residents():
     q = (request.args.get("q") or "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = (
         select(RoleAssignment)
         .join(User, User.id == RoleAssignment.user_id)
@@ -437,7 +438,7 @@ def plugin_settings(plugin_id: str):
 @bp.get("/audit")
 @admin_required
 def audit_log():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = (
         select(AuditEntry)
         .where(AuditEntry.kelurahan_id == g.kelurahan.id)

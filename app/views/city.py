@@ -23,6 +23,7 @@ from ..models import (
     User,
 )
 from ..notify import notify
+from ..paging import page_number
 from ..plugins import DIMENSIONS, host
 from .account import find_user
 
@@ -128,7 +129,7 @@ def adoption():
 @bp.get("/outbox")
 @city_admin_required
 def outbox():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     pagination = db.paginate(
         select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
         page=page,
@@ -141,7 +142,7 @@ def outbox():
 @bp.get("/audit")
 @city_admin_required
 def audit_log():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     pagination = db.paginate(
         select(AuditEntry)
         .options(selectinload(AuditEntry.actor))

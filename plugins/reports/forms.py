@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.forms import INVALID_CHOICE, REQUIRED
-
-from .geo import in_bounds
+from app.forms import INVALID_CHOICE, REQUIRED, MissingLocation, read_location
 
 MAX_PHOTOS = 3
 MAX_DESCRIPTION = 4000
@@ -57,21 +54,12 @@ class ReportForm(FlaskForm):
         if len(self.photo_files()) > MAX_PHOTOS:
             self.photos.errors = [*self.photos.errors, _l("Paling banyak 3 foto.")]
             ok = False
-        lat_raw, lng_raw = (self.lat.data or "").strip(), (self.lng.data or "").strip()
-        if not lat_raw or not lng_raw:
-            return ok  # the view may still geocode the address; it reports a missing location
         try:
-            lat, lng = float(lat_raw.replace(",", ".")), float(lng_raw.replace(",", "."))
+            self.location = read_location(self.lat, self.lng)
+        except MissingLocation:
+            return ok  # the view may still geocode the address; it reports a missing location
         except ValueError:
-            self.lat.errors = [*self.lat.errors, _l("Koordinat harus berupa angka.")]
             return False
-        if not in_bounds(lat, lng, current_app.config["KP_BOUNDS"]):
-            self.lat.errors = [
-                *self.lat.errors,
-                _l("Lokasi berada di luar Kota Pekalongan. Pilih titik di dalam kota."),
-            ]
-            return False
-        self.location = (lat, lng)
         return ok
 
 

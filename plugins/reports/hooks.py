@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.formatting import snippet
 from app.models import User
 from app.plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, hookimpl
 
@@ -123,16 +124,11 @@ def kp_search(kelurahan, query, limit):
         SearchHit(
             r.title,
             url_for("reports.show", kelurahan_slug=kelurahan.slug, report_id=r.id),
-            _snippet(r.description),
+            snippet(r.description),
             _l("Laporan"),
         )
         for r in rows
     ]
-
-
-def _snippet(text: str, length: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 # -- open data ---------------------------------------------------------------------------------

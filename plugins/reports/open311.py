@@ -37,12 +37,12 @@ from werkzeug.exceptions import HTTPException
 from app import tenancy
 from app.extensions import client_ip, csrf, db, limiter
 from app.formatting import WIB
+from app.geo import in_bounds
 from app.models import Kelurahan, PluginState, utcnow
 from app.plugins import host
 
 from .apikeys import find_active_key, hash_key
 from .blueprint import open311_bp
-from .geo import in_bounds
 from .models import CLOSED, Report, ReportPhoto, ReportUpdate, Status
 from .queries import categories, public_reports
 

@@ -9,9 +9,9 @@ from flask import g, url_for
 from sqlalchemy import Integer, cast, func, select
 
 from app.extensions import db
+from app.geo import BBox, degree_box, distance_m
 from app.plugins import host
 
-from .geo import BBox, degree_box, distance_m
 from .models import CLOSED, STATUS_VALUES, Report, ReportSupport, Status
 
 MAP_LIMIT = 500

@@ -20,13 +20,14 @@ from sqlalchemy.orm import selectinload
 from app import tenancy
 from app.auth import is_staff, login_required
 from app.extensions import db, htmx, limiter
+from app.geo import BadBBox, BBox, in_bounds
 from app.imaging import media_path
 from app.media import ImageRejected, save_upload
+from app.paging import page_number
 from app.seed import load_reference
 
 from .blueprint import bp
 from .forms import ReportForm
-from .geo import BadBBox, BBox, in_bounds
 from .labels import ANONYMOUS, PERIOD_LABELS, STATUS_LABELS
 from .models import Report, ReportFollow, ReportPhoto, ReportUpdate, Status
 from .queries import (
@@ -76,7 +77,7 @@ def index():
         bbox = BBox.parse(request.args.get("bbox"))
     except BadBBox:
         bbox = None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = apply_filters(public_reports(), filters)
     if bbox is not None:
         from .queries import in_bbox
@@ -300,7 +301,7 @@ def show(report_id: int):
 @bp.get("/saya")
 @login_required
 def mine():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = (
         select(Report)
         .where(Report.reporter_id == current_user.id)

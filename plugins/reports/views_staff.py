@@ -25,6 +25,7 @@ from app.extensions import db
 from app.forms import INVALID_CHOICE, REQUIRED, EmptyForm
 from app.models import utcnow
 from app.notify import notify
+from app.paging import page_number
 from app.urls import safe_next
 
 from .blueprint import bp
@@ -273,7 +274,7 @@ def read_queue_filters(args) -> dict:
 @staff_required
 def work_queue():
     filters = read_queue_filters(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = apply_filters(
         select(Report).where(Report.hidden_at.is_(None)),
         {

@@ -13,8 +13,8 @@ import random
 from datetime import timedelta
 
 import pytest
-from conftest import act_as, enable_plugin, make_user
-from sqlalchemy import event, insert
+from conftest import StatementCounter, act_as, enable_plugin, make_user
+from sqlalchemy import insert
 
 from app.extensions import db as _db
 from app.models import Media, User, utcnow
@@ -33,22 +33,6 @@ CITY_BBOX = "109.62,-6.94,109.72,-6.83"
 NEIGHBOURHOOD_BBOX = "109.6705,-6.8922,109.6751,-6.8876"  # about 500 m square
 STATUSES = ["baru", "diverifikasi", "diproses", "selesai", "ditolak"]
 CATEGORIES = ["Jalan rusak", "Drainase / banjir", "Sampah", "Penerangan jalan"]
-
-
-class StatementCounter:
-    def __init__(self, engine):
-        self.engine = engine
-        self.statements: list[str] = []
-
-    def _count(self, conn, cursor, statement, parameters, context, executemany):
-        self.statements.append(statement)
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
 
 
 def bulk_reports(kelurahan_id: int, n: int, reporters: list[User], rng: random.Random) -> None:

@@ -1,4 +1,4 @@
-"""Map arithmetic for reports: bounding boxes, distances and grid clusters."""
+"""Map arithmetic shared by the core and plugins: bounding boxes, distances, city bounds."""
 
 from __future__ import annotations
 
