@@ -12,12 +12,19 @@ from .models import Media
 __all__ = ["ImageRejected", "save_upload"]
 
 
-def save_upload(file_storage, *, kelurahan=None, subdir: str = "") -> Media:
+def save_upload(
+    file_storage, *, kelurahan=None, subdir: str = "", max_side: int | None = None
+) -> Media:
     """Re-encode an uploaded image without metadata and add its Media row to the session.
 
-    Raises ImageRejected with a message for the form field when the file is refused.
+    `max_side` makes a smaller copy (a thumbnail); call again with the same file after
+    `file_storage.seek(0)` to keep both sizes. Raises ImageRejected with a message for the
+    form field when the file is refused.
     """
-    stored = store_image(file_storage, current_app.config["KP_MEDIA_ROOT"], subdir=subdir)
+    options = {"max_side": max_side} if max_side else {}
+    stored = store_image(
+        file_storage, current_app.config["KP_MEDIA_ROOT"], subdir=subdir, **options
+    )
     media = Media(
         relpath=stored.relpath,
         width=stored.width,

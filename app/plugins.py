@@ -137,6 +137,9 @@ class Manifest:
     settings: tuple[Setting, ...] = ()
     permissions: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
+    # Slugs of kelurahan besides the demo one where `flask kp seed --demo` switches the
+    # plugin on, for a demo that shows it across the city.
+    demo_kelurahan: tuple[str, ...] = ()
 
     def setting(self, key: str) -> Setting:
         return next(s for s in self.settings if s.key == key)

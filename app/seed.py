@@ -161,6 +161,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
             db.session.add(group)
     db.session.commit()
     switch_on_builtin_plugins(kauman)
+    switch_on_demo_kelurahan()
     seed_plugin_demos()
     return [(role, email, DEMO_PASSWORDS[role]) for role, email, _name in accounts]
 
@@ -175,6 +176,25 @@ def switch_on_builtin_plugins(kelurahan: Kelurahan) -> None:
     for plugin_id in sorted(kp.builtin_ids & kp.manifests.keys()):
         if plugin_id not in states:
             set_plugin_enabled(kelurahan, plugin_id, True)
+    db.session.commit()
+    kp.forget_states()
+
+
+def switch_on_demo_kelurahan() -> None:
+    """Switch each plugin on in the extra kelurahan its manifest names for its demo
+    (`Manifest.demo_kelurahan`), unless an admin has already decided there."""
+    from .views.admin import set_plugin_enabled
+
+    kp = host()
+    for manifest in kp.manifests.values():
+        if not manifest.demo_kelurahan:
+            continue
+        places = db.session.execute(
+            select(Kelurahan).where(Kelurahan.slug.in_(manifest.demo_kelurahan))
+        ).scalars()
+        for kelurahan in places:
+            if manifest.id not in kp.states(kelurahan):
+                set_plugin_enabled(kelurahan, manifest.id, True)
     db.session.commit()
     kp.forget_states()
 

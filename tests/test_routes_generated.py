@@ -23,9 +23,18 @@ import pytest
 from kp_notices.models import Notice
 from sqlalchemy import select
 
-from app.models import GroupMember, Notification, PasswordReset, RoleAssignment, User, utcnow
+from app.models import (
+    GroupMember,
+    Media,
+    Notification,
+    PasswordReset,
+    RoleAssignment,
+    User,
+    utcnow,
+)
 from plugins.reports.apikeys import issue_key
 from plugins.reports.models import Report, ReportComment, ReportUpdate
+from plugins.umkm.models import Product, ProductFlag, ProductPhoto, Shop
 from tests.conftest import PASSWORD, enable_plugin, kelurahan, make_group, make_user
 
 SLUG = "kelurahan_slug"
@@ -62,6 +71,14 @@ PUBLIC = {
     "reports.nearby": "reports: open reports near a point (duplicate hint while typing)",
     "reports.statistics": "reports: the public statistics page",
     "reports.static": "reports: the plugin's JavaScript",
+    "umkm.catalogue": "UMKM: the kelurahan's product catalogue",
+    "umkm.product": "UMKM: a product's public page",
+    "umkm.shop": "UMKM: a shop's public page",
+    "umkm.shops_geojson": "UMKM: approved shops for the map",
+    "umkm.count_whatsapp": "UMKM: counts a 'Pesan via WhatsApp' click by any visitor",
+    "umkm.static": "UMKM: the plugin's JavaScript and CSS",
+    "umkm_city.static": "UMKM: the plugin's JavaScript and CSS, outside any kelurahan",
+    "umkm_city.catalogue": "UMKM: the city-wide catalogue",
     "open311.index": "Open311: the API's entry point (the discovery document)",
     "open311.discovery": "Open311: public API",
     "open311.services": "Open311: public API",
@@ -141,6 +158,39 @@ POST_DATA = {
     "reports.flag_report": lambda w: {"reason": "Ditandai tanpa token"},
     "reports.flag_comment": lambda w: {"reason": "Ditandai tanpa token"},
     "reports.api_keys": lambda w: {"label": "Kunci tanpa token"},
+    "umkm.open_shop": lambda w: {
+        "group": str(w.own.spare_group_id),
+        "name": "Toko Tanpa Token",
+        "whatsapp": "081234567890",
+        "address": "Jl. Tanpa Token 1",
+        "lat": "-6.8899",
+        "lng": "109.6728",
+    },
+    "umkm.edit_shop": lambda w: {
+        "name": "Toko Diubah Tanpa Token",
+        "whatsapp": "081234567890",
+        "address": "Jl. Tanpa Token 2",
+        "lat": "-6.8899",
+        "lng": "109.6728",
+    },
+    "umkm.new_product": lambda w: {
+        "name": "Produk Tanpa Token",
+        "category": "Batik tulis",
+        "price": "150000",
+        "unit": "lembar",
+        "stock": "tersedia",
+    },
+    "umkm.edit_product": lambda w: {
+        "name": "Produk Diubah Tanpa Token",
+        "category": "Batik cap",
+        "price": "99000",
+        "unit": "lembar",
+        "stock": "habis",
+    },
+    "umkm.flag": lambda w: {"reason": "penipuan", "note": "Tanpa token"},
+    "umkm.approve_shop": lambda w: {"reason": "Disetujui tanpa token"},
+    "umkm.suspend_shop": lambda w: {"reason": "Ditangguhkan tanpa token"},
+    "umkm.staff_hide_product": lambda w: {"reason": "Disembunyikan tanpa token"},
     "open311.create_request": lambda w: {
         "jurisdiction_id": w.own.slug,
         "service_code": "jalan-rusak",
@@ -172,6 +222,10 @@ class Place:
     comment_id: int
     key_id: int
     api_key: str
+    shop_id: int
+    product_id: int
+    photo_id: int
+    spare_group_id: int  # a verified UMKM group without a shop, led by the admin
     marker: str  # appears in the names of every row planted here
 
 
@@ -229,6 +283,9 @@ def _place(app, db, slug: str) -> Place:
     db.session.add(comment)
     key, api_key = issue_key(home, f"Kunci {marker}", actor=admin)
     db.session.commit()
+    shop, product, photo = _plant_umkm(app, db, slug, group, marker)
+    # The leader may open a shop for this one (umkm.open_shop).
+    spare_group = make_group(slug, leader=admin, name=f"Kelompok Cadangan {marker}")
     return Place(
         slug=slug,
         kelurahan_id=group.kelurahan_id,
@@ -243,8 +300,67 @@ def _place(app, db, slug: str) -> Place:
         comment_id=comment.id,
         key_id=key.id,
         api_key=api_key,
+        shop_id=shop.id,
+        product_id=product.id,
+        photo_id=photo.id,
+        spare_group_id=spare_group.id,
         marker=marker,
     )
+
+
+def _plant_umkm(app, db, slug: str, group, marker: str):
+    """An approved shop of `group` with one product and photo, flagged once, so every UMKM
+    page (public, seller, staff) has something to show."""
+    enable_plugin(app, "umkm", slug)
+    home_id = group.kelurahan_id
+    shop = Shop(
+        kelurahan_id=home_id,
+        group_id=group.id,
+        name=f"Toko {marker}",
+        description=f"Cerita toko {marker}.",
+        whatsapp="+6281234567890",
+        address=f"Alamat {marker}",
+        lat=-6.8899,
+        lng=109.6728,
+        status="approved",
+        reviewed_at=utcnow(),
+    )
+    product = Product(
+        shop=shop,
+        kelurahan_id=home_id,
+        name=f"Produk {marker}",
+        category="Batik tulis",
+        price=150_000,
+        unit="lembar",
+        description=f"Keterangan produk {marker}.",
+    )
+    media = [
+        Media(
+            relpath=f"uji/{marker.split()[-1].lower()}-{size}.jpg",
+            width=8,
+            height=8,
+            content_type="image/jpeg",
+            size_bytes=4,
+            kelurahan_id=home_id,
+        )
+        for size in ("besar", "kecil")
+    ]
+    photo = ProductPhoto(kelurahan_id=home_id, media=media[0], thumb=media[1], position=0)
+    product.photos.append(photo)
+    db.session.add_all([shop, product])
+    db.session.flush()
+    flagger = group.members[0].user_id
+    db.session.add(
+        ProductFlag(
+            kelurahan_id=home_id,
+            product_id=product.id,
+            user_id=flagger,
+            reason="penipuan",
+            note=f"Tanda {marker}",
+        )
+    )
+    db.session.commit()
+    return shop, product, photo
 
 
 @pytest.fixture
@@ -277,6 +393,9 @@ FOREIGN_IDS = {
     "report_id": lambda p: p.report_id,
     "comment_id": lambda p: p.comment_id,
     "key_id": lambda p: p.key_id,
+    "shop_id": lambda p: p.shop_id,
+    "product_id": lambda p: p.product_id,
+    "photo_id": lambda p: p.photo_id,
 }
 
 # Values for the other URL arguments, valid in the given kelurahan.
@@ -293,6 +412,8 @@ OWN_VALUES = {
 # Arguments that mean something else under one blueprint; looked up before the two above.
 BLUEPRINT_VALUES = {
     "reports": {"filename": lambda w, p: "reports.js"},
+    "umkm": {"filename": lambda w, p: "umkm.js"},
+    "umkm_city": {"filename": lambda w, p: "umkm.js"},
     "open311": {
         "ext": lambda w, p: "json",
         "fmt": lambda w, p: "json",
@@ -569,7 +690,17 @@ def test_kelurahan_pages_show_only_their_own_rows(app, client, db, world):
         bodies.append(text)
     assert not failures, report("kelurahan pages leaking or failing", failures)
     everything = "\n".join(bodies)
-    for planted in ("Kelompok", "Pengumuman", "Warga", "Laporan", "Keterangan laporan", "Kunci"):
+    for planted in (
+        "Kelompok",
+        "Pengumuman",
+        "Warga",
+        "Laporan",
+        "Keterangan laporan",
+        "Kunci",
+        "Toko",
+        "Produk",
+        "Tanda",
+    ):
         assert f"{planted} {world.own.marker}" in everything, (
             f"no kauman page shows {planted} {world.own.marker!r}: the leak check above "
             "would prove nothing"

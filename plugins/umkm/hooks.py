@@ -1,0 +1,363 @@
+"""Hooks through which the marketplace appears on the kelurahan's menu, home page, map,
+dashboards, search, open data and demo content.
+
+Only public data leaves through here: products are read through `queries.public_products()`
+(approved shop, not hidden by the seller or staff) and shops through `approved_shops()`.
+Every query also names the kelurahan explicitly (the city dashboards call these hooks outside
+a kelurahan's request), and each hook is a fixed number of queries whatever the data size.
+"""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from app.extensions import db
+from app.formatting import snippet
+from app.plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, hookimpl
+
+from .models import Product, ProductMonthlyStat, Shop, ShopStatus
+from .queries import approved_shops, month_start, public_products
+from .text import price_text, public_url
+
+__all__ = [
+    "kp_nav_items",
+    "kp_map_layers",
+    "kp_home_widgets",
+    "kp_dimension_metrics",
+    "kp_search",
+    "kp_open_data",
+    "kp_demo_data",
+]
+
+WIDGET_PRODUCTS = 6
+
+
+def _products(kelurahan):
+    """Public products of `kelurahan`, shop and cover thumbnails eager-loaded."""
+    return public_products().where(
+        Product.kelurahan_id == kelurahan.id, Shop.kelurahan_id == kelurahan.id
+    )
+
+
+def _shops(kelurahan):
+    return approved_shops().where(Shop.kelurahan_id == kelurahan.id)
+
+
+def _public_ids(kelurahan):
+    """The ids of the kelurahan's public products, as a subquery for counts and joins."""
+    public = _products(kelurahan).subquery()
+    return select(public.c.id)
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+@hookimpl
+def kp_nav_items(kelurahan, user):
+    # Staff reach the review pages from the catalogue and the home widget, like the reports
+    # plugin's work queue: the main menu stays the same for everyone.
+    return [NavItem(_l("UMKM"), url_for("umkm.catalogue", kelurahan_slug=kelurahan.slug), 30)]
+
+
+@hookimpl
+def kp_map_layers(kelurahan):
+    return [
+        MapLayer(
+            "umkm-shops",
+            _l("Toko UMKM"),
+            url_for("umkm.shops_geojson", kelurahan_slug=kelurahan.slug),
+            "shop",
+        )
+    ]
+
+
+@hookimpl
+def kp_home_widgets(kelurahan, user):
+    from app.auth import is_staff
+
+    products = list(
+        db.session.execute(
+            _products(kelurahan)
+            .order_by(Product.created_at.desc(), Product.id.desc())
+            .limit(WIDGET_PRODUCTS)
+        ).scalars()
+    )
+    pending = None
+    if user is not None and is_staff(kelurahan):
+        pending = _count(
+            select(Shop.id).where(
+                Shop.kelurahan_id == kelurahan.id, Shop.status == ShopStatus.PENDING.value
+            )
+        )
+    html = render_template(
+        "umkm/_widget.html", products=products, kelurahan=kelurahan, pending=pending
+    )
+    return [HomeWidget("umkm-products", _l("Produk UMKM terbaru"), html, order=40)]
+
+
+# -- dashboards --------------------------------------------------------------------------------
+
+
+@hookimpl
+def kp_dimension_metrics(kelurahan, since):
+    # Shops and products are counted as they stand now; clicks per calendar month (WIB),
+    # the unit the counts are kept in, so `since` does not apply to them.
+    clicks = db.session.scalar(
+        select(func.coalesce(func.sum(ProductMonthlyStat.wa_clicks), 0)).where(
+            ProductMonthlyStat.kelurahan_id == kelurahan.id,
+            ProductMonthlyStat.month == month_start(),
+            ProductMonthlyStat.product_id.in_(_public_ids(kelurahan)),
+        )
+    )
+    return [
+        Metric("economy", "umkm_shops", _l("Toko UMKM aktif"), _count(_shops(kelurahan))),
+        Metric(
+            "economy",
+            "umkm_products",
+            _l("Produk UMKM yang tampil"),
+            _count(_public_ids(kelurahan)),
+        ),
+        Metric(
+            "economy",
+            "umkm_wa_clicks_month",
+            _l("Klik Pesan via WhatsApp bulan ini"),
+            int(clicks or 0),
+        ),
+    ]
+
+
+# -- search ------------------------------------------------------------------------------------
+
+
+@hookimpl
+def kp_search(kelurahan, query, limit):
+    needle = query.lower()
+    shops = db.session.execute(
+        _shops(kelurahan)
+        .where(
+            or_(
+                func.lower(Shop.name).contains(needle, autoescape=True),
+                func.lower(Shop.description).contains(needle, autoescape=True),
+            )
+        )
+        .order_by(Shop.name, Shop.id)
+        .limit(limit)
+    ).scalars()
+    hits = [
+        SearchHit(
+            shop.name,
+            url_for("umkm.shop", kelurahan_slug=kelurahan.slug, shop_id=shop.id),
+            snippet(shop.description),
+            _l("Toko UMKM"),
+        )
+        for shop in shops
+    ]
+    products = (
+        db.session.execute(
+            _products(kelurahan)
+            .where(
+                or_(
+                    func.lower(Product.name).contains(needle, autoescape=True),
+                    func.lower(Product.description).contains(needle, autoescape=True),
+                )
+            )
+            .order_by(Product.created_at.desc(), Product.id.desc())
+            .limit(max(limit - len(hits), 0))
+        ).scalars()
+        if len(hits) < limit
+        else []
+    )
+    hits += [
+        SearchHit(
+            product.name,
+            url_for("umkm.product", kelurahan_slug=kelurahan.slug, product_id=product.id),
+            snippet(f"{price_text(product)} · {product.shop.name} · {product.description}"),
+            _l("Produk UMKM"),
+        )
+        for product in products
+    ]
+    return hits[:limit]
+
+
+# -- open data ---------------------------------------------------------------------------------
+
+SHOP_HEADER = [
+    "id",
+    "nama",
+    "keterangan",
+    "alamat",
+    "lat",
+    "lng",
+    "whatsapp",
+    "jam_buka",
+    "nib",
+    "sertifikat_halal",
+    "jumlah_produk",
+    "url",
+]
+
+PRODUCT_HEADER = [
+    "id",
+    "toko_id",
+    "toko",
+    "nama",
+    "kategori",
+    "harga",
+    "harga_maks",
+    "harga_diskon",
+    "satuan",
+    "ketersediaan",
+    "keterangan",
+    "url",
+]
+
+
+def shop_rows(kelurahan) -> list[dict]:
+    """What each approved shop published on its profile, with its count of public
+    products (two queries). Nothing about the group or its members is selected."""
+    shops = db.session.execute(
+        select(
+            Shop.id,
+            Shop.name,
+            Shop.description,
+            Shop.address,
+            Shop.lat,
+            Shop.lng,
+            Shop.whatsapp,
+            Shop.opening_hours,
+            Shop.nib,
+            Shop.halal_number,
+        )
+        .where(Shop.kelurahan_id == kelurahan.id, Shop.status == ShopStatus.APPROVED.value)
+        .order_by(Shop.id)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(Product.shop_id, func.count())
+            .where(Product.kelurahan_id == kelurahan.id, Product.id.in_(_public_ids(kelurahan)))
+            .group_by(Product.shop_id)
+        ).all()
+    )
+    return [
+        {
+            "id": row.id,
+            "nama": row.name,
+            "keterangan": row.description or "",
+            "alamat": row.address,
+            "lat": row.lat,
+            "lng": row.lng,
+            "whatsapp": row.whatsapp,
+            "jam_buka": row.opening_hours or "",
+            "nib": row.nib or "",
+            "sertifikat_halal": row.halal_number or "",
+            "jumlah_produk": counts.get(row.id, 0),
+            "url": public_url("umkm.shop", kelurahan_slug=kelurahan.slug, shop_id=row.id),
+        }
+        for row in shops
+    ]
+
+
+def product_rows(kelurahan) -> list[dict]:
+    """The public products and their listed fields (one query)."""
+    rows = db.session.execute(
+        select(
+            Product.id,
+            Product.shop_id,
+            Shop.name.label("shop_name"),
+            Product.name,
+            Product.category,
+            Product.price,
+            Product.price_max,
+            Product.discount_price,
+            Product.unit,
+            Product.stock,
+            Product.description,
+        )
+        .join(Shop, Shop.id == Product.shop_id)
+        .where(Product.kelurahan_id == kelurahan.id, Product.id.in_(_public_ids(kelurahan)))
+        .order_by(Product.id)
+    ).all()
+    return [
+        {
+            "id": row.id,
+            "toko_id": row.shop_id,
+            "toko": row.shop_name,
+            "nama": row.name,
+            "kategori": row.category,
+            "harga": row.price,
+            "harga_maks": "" if row.price_max is None else row.price_max,
+            "harga_diskon": "" if row.discount_price is None else row.discount_price,
+            "satuan": row.unit,
+            "ketersediaan": row.stock,
+            "keterangan": row.description or "",
+            "url": public_url("umkm.product", kelurahan_slug=kelurahan.slug, product_id=row.id),
+        }
+        for row in rows
+    ]
+
+
+@hookimpl
+def kp_open_data(kelurahan):
+    def shops_csv():
+        return SHOP_HEADER, [[row[key] for key in SHOP_HEADER] for row in shop_rows(kelurahan)]
+
+    def shops_geojson():
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": row["id"],
+                    # RFC 7946: longitude first.
+                    "geometry": {"type": "Point", "coordinates": [row["lng"], row["lat"]]},
+                    "properties": {k: v for k, v in row.items() if k not in ("lat", "lng")},
+                }
+                for row in shop_rows(kelurahan)
+            ],
+        }
+
+    def products_csv():
+        return PRODUCT_HEADER, [
+            [row[key] for key in PRODUCT_HEADER] for row in product_rows(kelurahan)
+        ]
+
+    return [
+        Dataset(
+            "umkm-toko",
+            _l("Toko UMKM"),
+            _l(
+                "Toko kelompok UMKM yang disetujui petugas: nama, keterangan, alamat, lokasi, "
+                "nomor WhatsApp usaha, jam buka, NIB, nomor sertifikat halal dan jumlah "
+                "produk. Hanya yang dipublikasikan toko sendiri; tanpa nama anggota kelompok "
+                "atau e-mail."
+            ),
+            csv=shops_csv,
+            geojson=shops_geojson,
+        ),
+        Dataset(
+            "umkm-produk",
+            _l("Produk UMKM"),
+            _l(
+                "Produk yang tampil di katalog UMKM: toko, nama, kategori, harga (rupiah), "
+                "harga diskon, satuan, ketersediaan dan keterangan. Tanpa data pembeli, "
+                "anggota kelompok atau produk yang disembunyikan."
+            ),
+            csv=products_csv,
+        ),
+    ]
+
+
+# -- demo --------------------------------------------------------------------------------------
+
+
+@hookimpl
+def kp_demo_data(kelurahan):
+    from .demo import seed_demo_umkm
+
+    seed_demo_umkm(kelurahan)

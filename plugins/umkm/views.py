@@ -1,0 +1,437 @@
+"""Public pages of the marketplace: the kelurahan catalogue, a product's page (with its
+"Pesan via WhatsApp" link), a shop's page, the shops map layer, flagging a product, and the
+city-wide catalogue at /umkm/.
+
+Every public list reads through `queries.public_products()`, so a product of a pending or
+suspended shop, or one hidden by its seller or by staff, shows nowhere public. Each page runs
+a fixed number of queries whatever the number of products (eager loads, grouped counts).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app import tenancy
+from app.auth import login_required
+from app.extensions import db, htmx, limiter
+from app.geo import BadBBox, BBox
+from app.models import Kelurahan, PluginState
+from app.paging import page_number
+from app.phone import InvalidPhone, wa_me_url
+
+from .access import SHOP_STATUS_LABELS, can_manage, product_or_404, shop_or_404
+from .blueprint import bp, city_bp
+from .forms import FLAG_LABELS, MAX_PRICE, STOCK_LABELS, FlagForm
+from .models import Product, ProductFlag, ProductPhoto, Shop, ShopStatus
+from .queries import (
+    PER_PAGE,
+    apply_filters,
+    categories,
+    count_event,
+    month_start,
+    public_products,
+    read_filters,
+)
+from .text import price_text, public_url
+
+PLUGIN_ID = "umkm"
+GEOJSON_LIMIT = 500
+# Views are counted once per visitor session, product and month; the session keeps the
+# "product_id:YYYY-MM" keys of the latest products seen (the cookie must stay small).
+VIEWED_KEY = "umkm_viewed"
+VIEWED_CAP = 100
+
+
+# -- shared helpers ----------------------------------------------------------------------------
+
+
+def page_url(page: int) -> str:
+    """This page's URL with the same filters, on another page (links work without JS)."""
+    args = {
+        key: value
+        for key, value in request.args.items()
+        if not key.startswith("_") and key != "kelurahan_slug"
+    }
+    return url_for(request.endpoint, **{**args, **(request.view_args or {}), "page": page})
+
+
+def _static_url(filename: str) -> str | None:
+    """Served from /umkm/static/ so the city catalogue, outside any kelurahan, has them too."""
+    return url_for("umkm_city.static", filename=filename)
+
+
+def _template_context() -> dict:
+    return {
+        "umkm_static": _static_url,
+        "stock_labels": STOCK_LABELS,
+        "shop_status_labels": SHOP_STATUS_LABELS,
+        "page_url": page_url,
+    }
+
+
+bp.context_processor(_template_context)
+city_bp.context_processor(_template_context)
+
+
+def _read_filters(args, known_categories: list[str] | None) -> dict:
+    """The catalogue filters, with prices held within what a product can cost: a number of
+    twenty digits would not fit the database's integers."""
+    filters = read_filters(args, known_categories)
+    if filters["min"] is not None:
+        filters["min"] = min(filters["min"], MAX_PRICE + 1)
+    if filters["max"] is not None:
+        filters["max"] = min(filters["max"], MAX_PRICE)
+    return filters
+
+
+def _filters_active(filters: dict) -> bool:
+    return any(
+        [
+            filters["q"],
+            filters["category"],
+            filters["min"] is not None,
+            filters["max"] is not None,
+            filters["stock"],
+        ]
+    )
+
+
+def _price_errors(filters: dict) -> dict:
+    """Filter prices that were typed but could not be read: said next to the field."""
+    errors = {}
+    for key in ("min", "max"):
+        if (request.args.get(key) or "").strip() and filters[key] is None:
+            errors[key] = _("Tulis harga sebagai angka rupiah, misalnya 15.000.")
+    return errors
+
+
+# -- the kelurahan catalogue -------------------------------------------------------------------
+
+
+@bp.get("/")
+def catalogue():
+    known = categories()
+    filters = _read_filters(request.args, known)
+    query = apply_filters(public_products(), filters)
+    pagination = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    context = {
+        "pagination": pagination,
+        "filters": filters,
+        "filters_active": _filters_active(filters),
+        "price_errors": _price_errors(filters),
+        "categories": known,
+        "filter_action": url_for("umkm.catalogue"),
+    }
+    if htmx:
+        return render_template("umkm/_products.html", **context)
+    return render_template("umkm/catalogue.html", **context)
+
+
+# -- a product's page --------------------------------------------------------------------------
+
+
+def _not_public_reasons(product: Product) -> list[str]:
+    """Why a product only its group and staff can reach is not shown to the public."""
+    shop = product.shop
+    reasons = []
+    if shop.status == ShopStatus.PENDING:
+        reasons.append(
+            _("Toko %(name)s masih menunggu persetujuan petugas kelurahan.", name=shop.name)
+        )
+    elif shop.status == ShopStatus.SUSPENDED:
+        if shop.status_reason:
+            reasons.append(
+                _(
+                    "Toko %(name)s ditangguhkan oleh petugas. Alasan: %(reason)s",
+                    name=shop.name,
+                    reason=shop.status_reason,
+                )
+            )
+        else:
+            reasons.append(_("Toko %(name)s ditangguhkan oleh petugas.", name=shop.name))
+    if product.staff_hidden_at is not None:
+        if product.staff_hidden_reason:
+            reasons.append(
+                _(
+                    "Produk ini disembunyikan oleh petugas. Alasan: %(reason)s",
+                    reason=product.staff_hidden_reason,
+                )
+            )
+        else:
+            reasons.append(_("Produk ini disembunyikan oleh petugas."))
+    if product.hidden_at is not None:
+        reasons.append(_("Produk ini disembunyikan oleh penjual."))
+    return reasons
+
+
+def order_message(product: Product, product_url: str) -> str:
+    """The WhatsApp message to the seller. Always Indonesian: the seller reads it, whatever
+    language the buyer browses in."""
+    return (
+        f"Halo {product.shop.name}, saya ingin memesan {product.name} "
+        f"({price_text(product)} per {product.unit}) yang saya lihat di Kelurahan Pintar: "
+        f"{product_url}"
+    )
+
+
+def _count_view_once(product: Product) -> None:
+    key = f"{product.id}:{month_start():%Y-%m}"
+    seen = list(session.get(VIEWED_KEY) or [])
+    if key in seen:
+        return
+    count_event(product, "views")
+    db.session.commit()
+    seen.append(key)
+    session[VIEWED_KEY] = seen[-VIEWED_CAP:]
+
+
+@bp.get("/produk/<int:product_id>")
+def product(product_id: int):
+    product = product_or_404(product_id)
+    shop = product.shop
+    manager = can_manage(shop)
+    public = product.is_public
+    product_url = public_url("umkm.product", product_id=product.id)
+    order_url = None
+    if public:
+        try:
+            order_url = wa_me_url(shop.whatsapp, order_message(product, product_url))
+        except InvalidPhone:  # a number saved before validation: no link rather than a 500
+            order_url = None
+    page = render_template(
+        "umkm/product.html",
+        product=product,
+        shop=shop,
+        manager=manager,
+        public=public,
+        not_public_reasons=[] if public else _not_public_reasons(product),
+        product_url=product_url,
+        order_url=order_url,
+        share_url="https://wa.me/?text=" + quote(product_url, safe=""),
+    )
+    # Counted after rendering: the commit expires what the page reads from the session.
+    if public and not manager and request.method == "GET" and not htmx:
+        _count_view_once(product)
+    return page
+
+
+@bp.post("/produk/<int:product_id>/klik-wa")
+@limiter.limit("30 per minute")
+def count_whatsapp(product_id: int):
+    """A click on "Pesan via WhatsApp", sent by umkm.js as a beacon. Only the number is kept."""
+    product = product_or_404(product_id)
+    if not product.is_public:
+        abort(404)
+    count_event(product, "wa_clicks")
+    db.session.commit()
+    return "", 204
+
+
+# -- a shop's page and the shops map layer -----------------------------------------------------
+
+
+@bp.get("/toko/<int:shop_id>")
+def shop(shop_id: int):
+    shop = shop_or_404(shop_id)
+    if shop.is_approved:
+        query = public_products().where(Product.shop_id == shop.id)
+    else:
+        # Its group and staff see what will show once staff approve the shop.
+        query = (
+            select(Product)
+            .where(
+                Product.shop_id == shop.id,
+                Product.hidden_at.is_(None),
+                Product.staff_hidden_at.is_(None),
+            )
+            .options(selectinload(Product.photos).selectinload(ProductPhoto.thumb))
+        )
+    query = query.order_by(Product.created_at.desc(), Product.id.desc())
+    pagination = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    context = {"pagination": pagination, "shop": shop}
+    if htmx:
+        return render_template("umkm/_products.html", **context)
+    chat_url = None
+    if shop.is_approved:
+        try:
+            chat_url = wa_me_url(
+                shop.whatsapp,
+                f"Halo {shop.name}, saya melihat toko Anda di Kelurahan Pintar dan ingin bertanya.",
+            )
+        except InvalidPhone:
+            chat_url = None
+    return render_template("umkm/shop.html", manager=can_manage(shop), chat_url=chat_url, **context)
+
+
+@bp.get("/toko.geojson")
+def shops_geojson():
+    try:
+        bbox = BBox.parse(request.args.get("bbox"))
+    except BadBBox as exc:
+        body = json.dumps({"error": {"code": 400, "message": str(exc)}})
+        return current_app.response_class(body, status=400, mimetype="application/json")
+    # Public products per shop, in the same statement (a grouped subquery).
+    counts = (
+        select(Product.shop_id, func.count(Product.id).label("n"))
+        .where(Product.hidden_at.is_(None), Product.staff_hidden_at.is_(None))
+        .group_by(Product.shop_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Shop.id,
+            Shop.name,
+            Shop.address,
+            Shop.lat,
+            Shop.lng,
+            func.coalesce(counts.c.n, 0).label("products"),
+        )
+        .outerjoin(counts, counts.c.shop_id == Shop.id)
+        .where(Shop.status == ShopStatus.APPROVED.value)
+        .order_by(Shop.id)
+        .limit(GEOJSON_LIMIT)
+    )
+    if bbox is not None:
+        query = query.where(
+            Shop.lng.between(bbox.min_lng, bbox.max_lng),
+            Shop.lat.between(bbox.min_lat, bbox.max_lat),
+        )
+    shop_url = url_for("umkm.shop", shop_id=0)[:-1]  # one url_for, not one per shop
+    features = [
+        {
+            "type": "Feature",
+            "id": row.id,
+            "geometry": {"type": "Point", "coordinates": [row.lng, row.lat]},
+            "properties": {
+                "id": row.id,
+                "name": row.name,
+                "url": f"{shop_url}{row.id}",
+                "address": row.address,
+                "products": int(row.products),
+            },
+        }
+        for row in db.session.execute(query)
+    ]
+    data = {"type": "FeatureCollection", "features": features}
+    return current_app.response_class(json.dumps(data), mimetype="application/geo+json")
+
+
+# -- flagging a product ------------------------------------------------------------------------
+
+
+def _flag_key() -> str:
+    return f"umkm-flag:{getattr(current_user, 'id', 'anon')}"
+
+
+@bp.route("/produk/<int:product_id>/laporkan", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", key_func=_flag_key, methods=["POST"])
+def flag(product_id: int):
+    product = product_or_404(product_id)
+    if not product.is_public:
+        abort(404)  # staff already see it; a hidden product needs no flag
+    back = url_for("umkm.product", product_id=product.id)
+    already = db.session.scalar(
+        select(func.count())
+        .select_from(ProductFlag)
+        .where(ProductFlag.product_id == product.id, ProductFlag.user_id == current_user.id)
+    )
+    if already:
+        flash(_("Anda sudah melaporkan produk ini."), "info")
+        return redirect(back)
+    form = FlagForm()
+    if form.validate_on_submit():
+        db.session.add(
+            ProductFlag(
+                product_id=product.id,
+                user_id=current_user.id,
+                reason=form.reason.data,
+                note=form.note.data or "",
+            )
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:  # a double click: the first one counted
+            db.session.rollback()
+            flash(_("Anda sudah melaporkan produk ini."), "info")
+            return redirect(back)
+        flash(
+            _("Terima kasih. Petugas kelurahan akan memeriksa produk ini."),
+            "success",
+        )
+        return redirect(back)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "umkm/flag.html", form=form, product=product, flag_labels=FLAG_LABELS
+    ), status
+
+
+# -- the city-wide catalogue -------------------------------------------------------------------
+
+
+@city_bp.get("/", endpoint="catalogue")
+def city_catalogue():
+    with tenancy.all_kelurahan():
+        places = db.session.execute(
+            select(Kelurahan.id, Kelurahan.slug, Kelurahan.name)
+            .join(PluginState, PluginState.kelurahan_id == Kelurahan.id)
+            .where(PluginState.plugin_id == PLUGIN_ID, PluginState.enabled.is_(True))
+            .order_by(Kelurahan.name)
+        ).all()
+        slugs = {row.id: row.slug for row in places}
+        names = {row.id: row.name for row in places}
+        filters = _read_filters(request.args, None)
+        chosen = (request.args.get("kelurahan") or "").strip()
+        ids = [row.id for row in places if not chosen or row.slug == chosen] or list(slugs)
+        if chosen not in {row.slug for row in places}:
+            chosen = ""
+        base = public_products().where(Product.kelurahan_id.in_(ids))
+        known = list(
+            db.session.execute(
+                select(Product.category)
+                .distinct()
+                .join(Product.shop)
+                .where(
+                    Product.kelurahan_id.in_(list(slugs)),
+                    Shop.status == ShopStatus.APPROVED.value,
+                    Product.hidden_at.is_(None),
+                    Product.staff_hidden_at.is_(None),
+                )
+                .order_by(Product.category)
+            ).scalars()
+        )
+        pagination = db.paginate(
+            apply_filters(base, filters), page=page_number(), per_page=PER_PAGE, error_out=False
+        )
+        context = {
+            "pagination": pagination,
+            "filters": filters,
+            "filters_active": _filters_active(filters) or bool(chosen),
+            "price_errors": _price_errors(filters),
+            "categories": known,
+            "places": places,
+            "chosen_kelurahan": chosen,
+            "kelurahan_slugs": slugs,
+            "kelurahan_names": names,
+            "filter_action": url_for("umkm_city.catalogue"),
+        }
+        if htmx:
+            return render_template("umkm/_products.html", **context)
+        return render_template("umkm/city_catalogue.html", **context)
