@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -57,7 +57,9 @@ def unread_notifications() -> int:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(rupiah=rupiah, wib=_wib, kg=kg, phone=_phone, wa_me=_wa_me)
+    app.jinja_env.filters.update(
+        rupiah=rupiah, wib=_wib, kg=kg, phone=_phone, wa_me=_wa_me, number=format_number
+    )
     app.jinja_env.globals.update(
         nav_items=nav_items,
         unread_notifications=unread_notifications,

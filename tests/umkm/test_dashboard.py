@@ -55,12 +55,15 @@ def add_stat(product, month: date, views: int, wa_clicks: int) -> None:
 def table(body: str) -> dict[date, tuple[int, int]]:
     """The chart's table: {month: (views, WhatsApp clicks)}."""
     rows = re.findall(
-        r'<tr data-month="([\d-]+)">.*?<td class="views">(\d+)</td>\s*'
-        r'<td class="wa-clicks">(\d+)</td>',
+        r'<tr data-month="([\d-]+)">.*?<td class="views">([\d.,]+)</td>\s*'
+        r'<td class="wa-clicks">([\d.,]+)</td>',
         body,
         flags=re.S,
     )
-    return {date.fromisoformat(m): (int(v), int(c)) for m, v, c in rows}
+    return {
+        date.fromisoformat(m): (int(re.sub(r"[.,]", "", v)), int(re.sub(r"[.,]", "", c)))
+        for m, v, c in rows
+    }
 
 
 def dashboard_url(shop, product=None) -> str:
@@ -274,3 +277,15 @@ def test_queries_do_not_grow_with_products(client, factory):
     add_products(shop, 25)
     large = statements_for(client, dashboard_url(shop))
     assert large == small
+
+
+def test_large_counts_are_grouped_the_way_the_reader_writes_numbers(client, factory):
+    shop = make_shop(factory)
+    product = make_product(shop)
+    add_stat(product, months_back(0), 12_345, 1_024)
+    as_leader(client, shop)
+    body = text(client.get(dashboard_url(shop)))
+    assert '<td class="views">12.345</td>' in body  # Indonesian: a dot between thousands
+    assert "12.345 kali dilihat dan 1.024 klik" in body
+    client.post("/bahasa", data={"lang": "en"})
+    assert '<td class="views">12,345</td>' in text(client.get(dashboard_url(shop)))
