@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from conftest import PASSWORD, kelurahan
+from conftest import PASSWORD, count, enable_plugin, kelurahan
 
+from app import tenancy
 from app.extensions import db as _db
 from app.models import Group, Kelurahan, PluginState, User
 from app.passwords import verify_password
+from app.plugins import host
+from plugins.umkm.models import Shop
 
 
 def kp(app, *args):
@@ -199,3 +202,25 @@ def test_seed_demo_switches_on_shipped_plugins_in_kauman_only_once(app, client):
     kp(app, "plugins", "disable", "reports", "--kelurahan", "kauman")
     kp(app, "seed", "--demo")
     assert client.get("/k/kauman/reports/").status_code == 404
+
+
+def test_seed_demo_switches_plugins_on_where_their_demo_lives_once(app):
+    """A manifest's demo_kelurahan (umkm: Bendan Kergon and Krapyak) get the plugin and its
+    demo content; other kelurahan do not; an admin's later "off" survives another seed."""
+
+    def enabled(slug: str) -> bool:
+        with app.test_request_context():
+            return host(app).is_enabled(kelurahan(slug), "umkm")
+
+    assert kp(app, "seed", "--demo").exit_code == 0
+    assert [enabled(s) for s in ("kauman", "bendan-kergon", "krapyak", "medono")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    with tenancy.all_kelurahan():
+        assert count(Shop, Shop.kelurahan_id == kelurahan("krapyak").id) >= 1
+    enable_plugin(app, "umkm", "krapyak", enabled=False)
+    assert kp(app, "seed", "--demo").exit_code == 0
+    assert not enabled("krapyak") and enabled("bendan-kergon")
