@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +41,7 @@ from .access import SHOP_STATUS_LABELS, can_manage, product_or_404, shop_or_404
 from .blueprint import bp, city_bp
 from .forms import FLAG_LABELS, MAX_PRICE, STOCK_LABELS, FlagForm
 from .models import Product, ProductFlag, ProductPhoto, Shop, ShopStatus
+from .notifications import notify_staff
 from .queries import (
     PER_PAGE,
     apply_filters,
@@ -358,6 +360,11 @@ def flag(product_id: int):
         return redirect(back)
     form = FlagForm()
     if form.validate_on_submit():
+        waiting = db.session.scalar(
+            select(func.count())
+            .select_from(ProductFlag)
+            .where(ProductFlag.product_id == product.id, ProductFlag.resolved_at.is_(None))
+        )
         db.session.add(
             ProductFlag(
                 product_id=product.id,
@@ -366,6 +373,15 @@ def flag(product_id: int):
                 note=form.note.data or "",
             )
         )
+        if not waiting:  # staff hear of a product once, not of every further flag
+            notify_staff(
+                _l(
+                    "Produk “%(name)s” ditandai warga (%(reason)s). Periksa antrean tanda.",
+                    name=product.name,
+                    reason=FLAG_LABELS[form.reason.data],
+                ),
+                url_for("umkm.staff_flags"),
+            )
         try:
             db.session.commit()
         except IntegrityError:  # a double click: the first one counted

@@ -28,8 +28,7 @@ from app.extensions import db, limiter
 from app.forms import REQUIRED, EmptyForm
 from app.imaging import media_path
 from app.media import ImageRejected, save_upload
-from app.models import Group, Media, Role, RoleAssignment, User, utcnow
-from app.notify import notify
+from app.models import Group, Media, utcnow
 from app.phone import InvalidPhone, format_phone
 
 from . import queries
@@ -38,6 +37,7 @@ from .access import shop_or_404 as _shop_or_404
 from .blueprint import bp
 from .forms import MAX_PHOTOS, STOCK_LABELS, ProductForm, ShopForm
 from .models import Product, ProductMonthlyStat, ProductPhoto, Shop, ShopStatus
+from .notifications import notify_staff
 
 log = logging.getLogger(__name__)
 
@@ -87,21 +87,12 @@ def _commit_or_clean(stored: list[Media]) -> None:
         raise
 
 
-def _notify_staff(shop: Shop, message) -> None:
-    """Tell the kelurahan's petugas and admins that a shop waits for their review."""
-    staff = db.session.execute(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.kelurahan_id == g.kelurahan.id,
-            RoleAssignment.role.in_((Role.PETUGAS.value, Role.ADMIN.value)),
-            User.id != current_user.id,
-        )
-        .order_by(User.id)
-    ).scalars()
-    url = url_for("umkm.staff_shops", status=ShopStatus.PENDING.value)
-    for user in staff:
-        notify(user, message, url=url, kelurahan=g.kelurahan)
+def _notify_staff_of(shop: Shop) -> None:
+    """A shop waits for review: tell the kelurahan's staff."""
+    notify_staff(
+        _l("Toko %(name)s menunggu persetujuan.", name=shop.name),
+        url_for("umkm.staff_shops", status=ShopStatus.PENDING.value),
+    )
 
 
 def _national(e164: str | None) -> str:
@@ -232,7 +223,7 @@ def open_shop():
         _fill_shop(shop, form)
         stored: list[Media] = []
         if _save_logo(form, shop, stored) and _added(shop, form, stored):
-            _notify_staff(shop, _l("Toko %(name)s menunggu persetujuan.", name=shop.name))
+            _notify_staff_of(shop)
             _commit_or_clean(stored)
             flash(
                 _(
@@ -277,7 +268,7 @@ def edit_shop(shop_id: int):
             if resubmitted:
                 # A suspended shop asks for review again; the old reason no longer applies.
                 shop.status, shop.status_reason = ShopStatus.PENDING.value, None
-                _notify_staff(shop, _l("Toko %(name)s menunggu persetujuan.", name=shop.name))
+                _notify_staff_of(shop)
             _commit_or_clean(stored)
             flash(
                 _("Profil toko disimpan dan diajukan ulang ke petugas kelurahan.")

@@ -20,8 +20,7 @@ from app import audit, tenancy
 from app.auth import staff_required
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import GroupMember, User, utcnow
-from app.notify import notify
+from app.models import User, utcnow
 from app.paging import page_number
 from app.urls import safe_next
 
@@ -29,6 +28,7 @@ from .access import SHOP_STATUS_LABELS
 from .blueprint import bp
 from .forms import FLAG_LABELS, ReasonForm
 from .models import Product, ProductFlag, ProductPhoto, Shop, ShopStatus
+from .notifications import notify_group
 
 SHOPS_PER_PAGE = 25
 QUEUE_LIMIT = 100
@@ -60,22 +60,6 @@ def _reason_required(form: ReasonForm) -> str | None:
         form.reason.errors = [*form.reason.errors, _("Alasan wajib diisi.")]
         return None
     return reason
-
-
-def _notify_group(shop: Shop, message) -> None:
-    """Tell every active member of the shop's group (not the staff member acting), each in
-    their own language: `message` is a lazy string."""
-    members = db.session.execute(
-        select(GroupMember)
-        .where(GroupMember.group_id == shop.group_id, GroupMember.status == "active")
-        .options(selectinload(GroupMember.user))
-        .order_by(GroupMember.id)
-    ).scalars()
-    url = url_for("umkm.dashboard", shop_id=shop.id)
-    for member in members:
-        if member.user_id == current_user.id or not member.user.is_active_account:
-            continue
-        notify(member.user, message, url=url, kelurahan=g.kelurahan)
 
 
 def _open_flags(product_id: int) -> list[ProductFlag]:
@@ -214,7 +198,7 @@ def approve_shop(shop_id: int):
         message = _l(
             "Toko “%(name)s” disetujui petugas dan kini tampil untuk publik.", name=shop.name
         )
-    _notify_group(shop, message)
+    notify_group(shop, message)
     db.session.commit()
     flash(_("Toko “%(name)s” disetujui dan kini tampil untuk publik.", name=shop.name), "success")
     return redirect(safe_next(url_for("umkm.staff_shops", status=before)))
@@ -233,7 +217,7 @@ def suspend_shop(shop_id: int):
     if reason is None:
         return _shops_page(shop.status, errors={shop.id: ("suspend", form)}, code=422)
     _review(shop, ShopStatus.SUSPENDED.value, reason)
-    _notify_group(
+    notify_group(
         shop,
         _l(
             "Toko “%(name)s” ditangguhkan petugas dan tidak tampil untuk publik. "
@@ -379,7 +363,7 @@ def staff_hide_product(product_id: int):
         before=before,
         after={**_product_state(product), "flags_resolved": resolved},
     )
-    _notify_group(
+    notify_group(
         product.shop,
         _l(
             "Produk “%(product)s” dari toko “%(shop)s” disembunyikan petugas dan tidak tampil "
@@ -412,7 +396,7 @@ def staff_show_product(product_id: int):
         before=before,
         after=_product_state(product),
     )
-    _notify_group(
+    notify_group(
         product.shop,
         _l(
             "Produk “%(product)s” dari toko “%(shop)s” ditampilkan lagi oleh petugas.",

@@ -4,7 +4,7 @@ message for a bad reason (keeping the note), only public products, CSRF and a ra
 from __future__ import annotations
 
 import pytest
-from conftest import count, enable_plugin
+from conftest import count, enable_plugin, make_user, notes_for
 from sqlalchemy import select
 from umkm_helpers import make_product, make_shop
 
@@ -79,6 +79,18 @@ def test_another_person_may_flag_the_same_product(client, product, login_as):
     login_as("warga", "medono")  # anyone signed in, from any kelurahan
     client.post(flag_url(product), data={"reason": "salah_kategori"})
     assert count(ProductFlag, ProductFlag.product_id == product.id) == 2
+
+
+def test_staff_hear_of_a_flagged_product_once(client, product, login_as):
+    petugas, admin = make_user("petugas", "kauman"), make_user("admin", "kauman")
+    elsewhere = make_user("petugas", "medono")
+    login_as("warga", "kauman")
+    client.post(flag_url(product), data={"reason": "penipuan"})
+    login_as("warga", "kauman")
+    client.post(flag_url(product), data={"reason": "terlarang"})
+    expected = "Produk “Kain Batik Murah Sekali” ditandai warga (Penipuan). Periksa antrean tanda."
+    assert notes_for(petugas) == [expected] and notes_for(admin) == [expected]
+    assert notes_for(elsewhere) == []
 
 
 def test_invalid_reason_is_422_and_keeps_the_note(client, product, login_as):

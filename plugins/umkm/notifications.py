@@ -1,0 +1,48 @@
+"""Who hears about what: the kelurahan's staff about shops and flags waiting for them, a
+shop's group about what staff decided. Messages are lazy strings, rendered in each
+recipient's language; the person acting is never told about their own action."""
+
+from __future__ import annotations
+
+from flask import g, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import GroupMember, Role, RoleAssignment, User
+from app.notify import notify
+
+from .models import Shop
+
+
+def notify_staff(message, url: str) -> None:
+    """Tell the current kelurahan's petugas and admins."""
+    staff = db.session.execute(
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.kelurahan_id == g.kelurahan.id,
+            RoleAssignment.role.in_((Role.PETUGAS.value, Role.ADMIN.value)),
+            User.id != current_user.id,
+            User.is_active_account.is_(True),
+        )
+        .order_by(User.id)
+    ).scalars()
+    for user in staff:
+        notify(user, message, url=url, kelurahan=g.kelurahan)
+
+
+def notify_group(shop: Shop, message) -> None:
+    """Tell every active member of the shop's group, with a link to its dashboard."""
+    members = db.session.execute(
+        select(GroupMember)
+        .where(GroupMember.group_id == shop.group_id, GroupMember.status == "active")
+        .options(selectinload(GroupMember.user))
+        .order_by(GroupMember.id)
+    ).scalars()
+    url = url_for("umkm.dashboard", shop_id=shop.id)
+    for member in members:
+        if member.user_id == current_user.id or not member.user.is_active_account:
+            continue
+        notify(member.user, message, url=url, kelurahan=g.kelurahan)
