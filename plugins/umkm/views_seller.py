@@ -78,6 +78,13 @@ def _remove_files(media_rows: list[Media]) -> None:
             log.warning("could not remove an unsaved upload", exc_info=True)
 
 
+def _discard(media_rows: list[Media]) -> None:
+    """Delete images nobody will show again (a replaced logo, a deleted photo). Their files
+    go with _remove_files() after the commit, so a failed save loses nothing."""
+    for media in media_rows:
+        db.session.delete(media)
+
+
 def _commit_or_clean(stored: list[Media]) -> None:
     try:
         db.session.commit()
@@ -155,8 +162,12 @@ class OpenShopForm(ShopForm):
         return self.allowed_groups.get(self.group.data or "")
 
 
-def _save_logo(form: ShopForm, shop: Shop, stored: list[Media]) -> bool:
-    """Store a newly chosen logo on the shop; False (with the field error) if refused."""
+def _save_logo(
+    form: ShopForm, shop: Shop, stored: list[Media], replaced: list[Media] | None = None
+) -> bool:
+    """Store a newly chosen logo on the shop; False (with the field error) if refused.
+    The logo it replaces goes into `replaced`, for _discard() once the change is saved."""
+    replaced = [] if replaced is None else replaced
     upload = form.logo.data
     if not getattr(upload, "filename", ""):
         return True
@@ -166,6 +177,8 @@ def _save_logo(form: ShopForm, shop: Shop, stored: list[Media]) -> bool:
         form.logo.errors = [*form.logo.errors, exc.message]
         return False
     stored.append(media)
+    if shop.logo is not None:
+        replaced.append(shop.logo)
     shop.logo = media
     return True
 
@@ -263,13 +276,16 @@ def edit_shop(shop_id: int):
     if form.validate_on_submit():
         _fill_shop(shop, form)
         stored: list[Media] = []
-        if _save_logo(form, shop, stored):
+        replaced: list[Media] = []
+        if _save_logo(form, shop, stored, replaced):
             resubmitted = shop.status == ShopStatus.SUSPENDED.value
             if resubmitted:
                 # A suspended shop asks for review again; the old reason no longer applies.
                 shop.status, shop.status_reason = ShopStatus.PENDING.value, None
                 _notify_staff_of(shop)
+            _discard(replaced)
             _commit_or_clean(stored)
+            _remove_files(replaced)
             flash(
                 _("Profil toko disimpan dan diajukan ulang ke petugas kelurahan.")
                 if resubmitted
@@ -591,10 +607,14 @@ def delete_photo(product_id: int, photo_id: int):
     product = product_or_404(product_id, manage=True)
     photo = _photo_of(product, photo_id)
     _check_post()
-    # The Media rows stay: a file may be referenced elsewhere, and cleanup is a job of its own.
+    # The seller wants the picture gone, not only unlinked: its rows and both files go too.
+    images = [photo.media, photo.thumb]
     product.photos.remove(photo)
     _renumber(product.photos)
+    db.session.flush()  # the photo row first: it references both images
+    _discard(images)
     db.session.commit()
+    _remove_files(images)
     flash(_("Foto dihapus."), "success")
     return redirect(url_for("umkm.edit_product", product_id=product.id))
 

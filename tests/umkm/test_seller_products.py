@@ -450,14 +450,23 @@ def test_set_cover_keeps_the_others_in_order(client, seller):
     assert f"/media/{cover.thumb.relpath}" in page
 
 
-def test_delete_photo_renumbers(client, seller):
+def test_delete_photo_renumbers_and_removes_the_picture(client, app, seller):
     shop, _user = seller
     product = product_with_photos(shop, 3, client)
+    first = photos_of(product)[0]
     a, b, c = (p.id for p in photos_of(product))
+    images = [first.media, first.thumb]
+    relpaths, ids = [m.relpath for m in images], [m.id for m in images]
+    paths = [Path(app.config["KP_MEDIA_ROOT"]) / relpath for relpath in relpaths]
+    assert all(path.exists() for path in paths)
     response = client.post(f"{BASE}/produk/{product.id}/foto/{a}/hapus")
     assert response.status_code == 302
     assert [(p.id, p.position) for p in photos_of(product)] == [(b, 0), (c, 1)]
     assert "Foto dihapus." in text(client.get(response.headers["Location"]))
+    # Gone for good: no row and no file, so its old address answers 404.
+    assert count(Media, Media.id.in_(ids)) == 0
+    assert not any(path.exists() for path in paths)
+    assert client.get(f"/media/{relpaths[0]}").status_code == 404
 
 
 def test_a_photo_of_another_product_is_404(client, seller):

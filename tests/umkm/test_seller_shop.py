@@ -397,7 +397,7 @@ def test_editing_a_suspended_shop_asks_for_review_again(client, factory, login_a
     assert "diajukan ulang" in text(client.get(response.headers["Location"]))
 
 
-def test_edit_keeps_or_replaces_the_logo(client, factory, login_as):
+def test_edit_keeps_or_replaces_the_logo(client, app, factory, login_as):
     user = login_as("warga", "kauman")
     group = factory.group("kauman", leader=user)
     post_shop(client, f"{BASE}/toko/buka", logo=upload("a.jpg"), **shop_data(group))
@@ -407,12 +407,15 @@ def test_edit_keeps_or_replaces_the_logo(client, factory, login_as):
     post_shop(client, f"{BASE}/toko/{shop.id}/ubah", **shop_data())
     _db.session.refresh(shop)
     assert shop.logo_id == first_logo
+    old_file = Path(app.config["KP_MEDIA_ROOT"]) / shop.logo.relpath
     response = post_shop(
         client, f"{BASE}/toko/{shop.id}/ubah", logo=upload("b.jpg", big_jpeg()), **shop_data()
     )
     assert response.status_code == 302
     _db.session.refresh(shop)
     assert shop.logo_id not in (None, first_logo)
+    # The replaced logo is deleted, row and file.
+    assert _db.session.get(Media, first_logo) is None and not old_file.exists()
     # A refused logo keeps the old one and the old values.
     bad = post_shop(
         client,
