@@ -188,6 +188,7 @@ POST_DATA = {
         "stock": "habis",
     },
     "umkm.flag": lambda w: {"reason": "penipuan", "note": "Tanpa token"},
+    "umkm.close_shop": lambda w: {"note": "Tutup tanpa token"},
     "umkm.approve_shop": lambda w: {"reason": "Disetujui tanpa token"},
     "umkm.suspend_shop": lambda w: {"reason": "Ditangguhkan tanpa token"},
     "umkm.staff_hide_product": lambda w: {"reason": "Disembunyikan tanpa token"},

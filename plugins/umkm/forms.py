@@ -242,6 +242,16 @@ class ReasonForm(FlaskForm):
     )
 
 
+class CloseShopForm(FlaskForm):
+    note = TextAreaField(
+        _l("Catatan untuk pembeli (opsional)"),
+        filters=[_strip],
+        validators=[Length(max=300, message=_l("Paling banyak 300 karakter."))],
+        description=_l("Contoh: Libur Lebaran, buka lagi 20 April."),
+        render_kw={"rows": 2, "maxlength": 300},
+    )
+
+
 class FlagForm(FlaskForm):
     reason = SelectField(
         _l("Alasan"),

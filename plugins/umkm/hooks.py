@@ -2,7 +2,7 @@
 dashboards, search, open data and demo content.
 
 Only public data leaves through here: products are read through `queries.public_products()`
-(approved shop, not hidden by the seller or staff) and shops through `approved_shops()`.
+(approved, open shop; not hidden by the seller or staff) and shops through `public_shops()`.
 Every query also names the kelurahan explicitly (the city dashboards call these hooks outside
 a kelurahan's request), and each hook is a fixed number of queries whatever the data size.
 """
@@ -18,7 +18,7 @@ from app.formatting import snippet
 from app.plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, hookimpl
 
 from .models import Product, ProductMonthlyStat, Shop, ShopStatus
-from .queries import approved_shops, month_start, public_products
+from .queries import month_start, public_products, public_shops, shop_is_public
 from .text import price_text, public_url
 
 __all__ = [
@@ -42,7 +42,7 @@ def _products(kelurahan):
 
 
 def _shops(kelurahan):
-    return approved_shops().where(Shop.kelurahan_id == kelurahan.id)
+    return public_shops().where(Shop.kelurahan_id == kelurahan.id)
 
 
 def _public_ids(kelurahan):
@@ -234,7 +234,7 @@ def shop_rows(kelurahan) -> list[dict]:
             Shop.nib,
             Shop.halal_number,
         )
-        .where(Shop.kelurahan_id == kelurahan.id, Shop.status == ShopStatus.APPROVED.value)
+        .where(Shop.kelurahan_id == kelurahan.id, shop_is_public())
         .order_by(Shop.id)
     ).all()
     counts = dict(

@@ -64,6 +64,9 @@ class Shop(TenantMixin, db.Model):
     halal_number: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), default=ShopStatus.PENDING.value, index=True)
     status_reason: Mapped[str | None] = mapped_column(String(500))
+    # Closed for a while by its own group (holiday, Lebaran): approved, but takes no orders.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_note: Mapped[str | None] = mapped_column(String(300))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -78,6 +81,15 @@ class Shop(TenantMixin, db.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == ShopStatus.APPROVED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def is_public(self) -> bool:
+        """Approved by staff and not closed by its group: its products show and sell."""
+        return self.is_approved and not self.is_closed
 
     def managed_by(self, user) -> bool:
         return self.group.is_active_member(user)
@@ -127,7 +139,7 @@ class Product(TenantMixin, db.Model):
 
     @property
     def is_public(self) -> bool:
-        return not self.is_hidden and self.shop.is_approved
+        return not self.is_hidden and self.shop.is_public
 
     @property
     def cover(self) -> ProductPhoto | None:

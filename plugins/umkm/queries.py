@@ -1,8 +1,9 @@
 """Reads shared by the catalogue, the shop and product pages, the staff pages and the hooks.
 Each is a fixed number of queries whatever the number of products.
 
-A product is public when its shop is approved and neither the seller nor staff hid it; every
-public read goes through `public_products()` so no page, search, map or export forgets it.
+A product is public when its shop is approved and open and neither the seller nor staff hid
+it; every public read goes through `public_products()` (and `public_shops()`) so no page,
+search, map or export forgets it.
 """
 
 from __future__ import annotations
@@ -54,15 +55,20 @@ def public_products():
             selectinload(Product.photos).selectinload(ProductPhoto.thumb),
         )
         .where(
-            Shop.status == ShopStatus.APPROVED.value,
+            shop_is_public(),
             Product.hidden_at.is_(None),
             Product.staff_hidden_at.is_(None),
         )
     )
 
 
-def approved_shops():
-    return select(Shop).where(Shop.status == ShopStatus.APPROVED.value)
+def shop_is_public():
+    """SQL for Shop.is_public: approved by staff and not closed by its group."""
+    return (Shop.status == ShopStatus.APPROVED.value) & Shop.closed_at.is_(None)
+
+
+def public_shops():
+    return select(Shop).where(shop_is_public())
 
 
 def read_filters(args, known_categories: list[str] | None) -> dict:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import tenancy
-from app.auth import login_required
+from app.auth import is_staff, login_required
 from app.extensions import db, htmx, limiter
 from app.geo import BadBBox, BBox
 from app.models import Kelurahan, PluginState
@@ -50,6 +50,7 @@ from .queries import (
     month_start,
     public_products,
     read_filters,
+    shop_is_public,
 )
 from .text import price_text, public_url
 
@@ -168,6 +169,8 @@ def _not_public_reasons(product: Product) -> list[str]:
             )
         else:
             reasons.append(_("Toko %(name)s ditangguhkan oleh petugas.", name=shop.name))
+    elif shop.is_closed:
+        reasons.append(_("Toko %(name)s sedang tutup sementara.", name=shop.name))
     if product.staff_hidden_at is not None:
         if product.staff_hidden_reason:
             reasons.append(
@@ -252,10 +255,11 @@ def count_whatsapp(product_id: int):
 @bp.get("/toko/<int:shop_id>")
 def shop(shop_id: int):
     shop = shop_or_404(shop_id)
-    if shop.is_approved:
+    if shop.is_public or not (can_manage(shop) or is_staff()):
+        # The public sees public products only: none while the group has the shop closed.
         query = public_products().where(Product.shop_id == shop.id)
     else:
-        # Its group and staff see what will show once staff approve the shop.
+        # Its group and staff see what will show once the shop is approved or open again.
         query = (
             select(Product)
             .where(
@@ -271,7 +275,7 @@ def shop(shop_id: int):
     if htmx:
         return render_template("umkm/_products.html", **context)
     chat_url = None
-    if shop.is_approved:
+    if shop.is_public:
         try:
             chat_url = wa_me_url(
                 shop.whatsapp,
@@ -306,7 +310,7 @@ def shops_geojson():
             func.coalesce(counts.c.n, 0).label("products"),
         )
         .outerjoin(counts, counts.c.shop_id == Shop.id)
-        .where(Shop.status == ShopStatus.APPROVED.value)
+        .where(shop_is_public())
         .order_by(Shop.id)
         .limit(GEOJSON_LIMIT)
     )
@@ -426,7 +430,7 @@ def city_catalogue():
                 .join(Product.shop)
                 .where(
                     Product.kelurahan_id.in_(list(slugs)),
-                    Shop.status == ShopStatus.APPROVED.value,
+                    shop_is_public(),
                     Product.hidden_at.is_(None),
                     Product.staff_hidden_at.is_(None),
                 )

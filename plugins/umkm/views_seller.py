@@ -35,7 +35,7 @@ from . import queries
 from .access import SHOP_STATUS_LABELS, groups_that_may_open_shop, my_shops, product_or_404
 from .access import shop_or_404 as _shop_or_404
 from .blueprint import bp
-from .forms import MAX_PHOTOS, STOCK_LABELS, ProductForm, ShopForm
+from .forms import MAX_PHOTOS, STOCK_LABELS, CloseShopForm, ProductForm, ShopForm
 from .models import Product, ProductMonthlyStat, ProductPhoto, Shop, ShopStatus
 from .notifications import notify_staff
 
@@ -395,7 +395,7 @@ def product_totals(shop: Shop, since: date) -> dict[int, tuple[int, int]]:
 
 @bp.get("/toko/<int:shop_id>/kelola")
 @login_required
-def dashboard(shop_id: int):
+def dashboard(shop_id: int, close_form: CloseShopForm | None = None):
     shop = _manage_shop(shop_id)
     products = list(
         db.session.execute(
@@ -426,7 +426,37 @@ def dashboard(shop_id: int):
         status_labels=SHOP_STATUS_LABELS,
         stock_labels=STOCK_LABELS,
         form=EmptyForm(),
-    )
+        close_form=close_form or CloseShopForm(formdata=None),
+    ), (422 if close_form is not None else 200)
+
+
+@bp.post("/toko/<int:shop_id>/tutup")
+@login_required
+def close_shop(shop_id: int):
+    """The group closes its approved shop for a while: its products leave the catalogue."""
+    shop = _manage_shop(shop_id)
+    form = CloseShopForm()
+    if not form.validate_on_submit():
+        return dashboard(shop_id, close_form=form)
+    if not shop.is_approved or shop.is_closed:
+        flash(_("Hanya toko yang disetujui dan sedang buka yang dapat ditutup."), "info")
+        return redirect(url_for("umkm.dashboard", shop_id=shop.id))
+    shop.closed_at, shop.closed_note = utcnow(), form.note.data or None
+    db.session.commit()
+    flash(_("Toko ditutup sementara. Produknya tidak tampil sampai toko dibuka lagi."), "success")
+    return redirect(url_for("umkm.dashboard", shop_id=shop.id))
+
+
+@bp.post("/toko/<int:shop_id>/buka-lagi")
+@login_required
+def reopen_shop(shop_id: int):
+    shop = _manage_shop(shop_id)
+    _check_post()
+    if shop.is_closed:
+        shop.closed_at, shop.closed_note = None, None
+        db.session.commit()
+        flash(_("Toko buka lagi. Produknya tampil kembali di katalog."), "success")
+    return redirect(url_for("umkm.dashboard", shop_id=shop.id))
 
 
 # -- products ----------------------------------------------------------------------------------
