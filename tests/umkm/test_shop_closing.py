@@ -58,6 +58,7 @@ def test_closing_takes_the_products_off_and_reopening_brings_them_back(client, s
     assert response.status_code == 302
     dashboard = text(client.get(response.headers["Location"]))
     assert "Toko tutup sementara sejak" in dashboard and NOTE in dashboard
+    assert "Sedang tutup" in dashboard and "Sedang tutup" in text(client.get(f"{BASE}/toko-saya"))
 
     assert not any(public_views(client, shop, product_id).values())
     page = text(client.get(f"{BASE}/toko/{shop.id}"))
