@@ -75,7 +75,7 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **{**args, **(request.view_args or {}), "page": page})
 
 
-def _static_url(filename: str) -> str | None:
+def _static_url(filename: str) -> str:
     """Served from /umkm/static/ so the city catalogue, outside any kelurahan, has them too."""
     return url_for("umkm_city.static", filename=filename)
 
