@@ -60,3 +60,37 @@ def degree_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, f
 
 def in_bounds(lat: float, lng: float, bounds: dict) -> bool:
     return bounds["south"] <= lat <= bounds["north"] and bounds["west"] <= lng <= bounds["east"]
+
+
+# -- GeoJSON (RFC 7946) ------------------------------------------------------------------------
+
+
+def point_feature(lat: float, lng: float, properties: dict, feature_id=None) -> dict:
+    """A GeoJSON Point feature. RFC 7946 puts longitude first, which is easy to get wrong."""
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lng, lat]},
+        "properties": properties,
+    }
+    if feature_id is not None:
+        feature["id"] = feature_id
+    return feature
+
+
+def feature_collection(features, **members) -> dict:
+    """A FeatureCollection; `members` adds foreign members (e.g. total, clustered)."""
+    return {"type": "FeatureCollection", "features": list(features), **members}
+
+
+def rows_as_features(rows) -> dict:
+    """Open-data rows (dicts with "id", "lat" and "lng") as a FeatureCollection of points; the
+    other keys become each feature's properties."""
+    return feature_collection(
+        point_feature(
+            row["lat"],
+            row["lng"],
+            {k: v for k, v in row.items() if k not in ("lat", "lng")},
+            feature_id=row["id"],
+        )
+        for row in rows
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_login import current_user
 
 from .extensions import db
@@ -21,6 +21,8 @@ def save_upload(
     `file_storage.seek(0)` to keep both sizes. Raises ImageRejected with a message for the
     form field when the file is refused.
     """
+    # Seeds and scripts store images too, outside any request and with nobody signed in.
+    signed_in = has_request_context() and current_user.is_authenticated
     options = {"max_side": max_side} if max_side else {}
     stored = store_image(
         file_storage, current_app.config["KP_MEDIA_ROOT"], subdir=subdir, **options
@@ -32,7 +34,7 @@ def save_upload(
         content_type=stored.content_type,
         size_bytes=stored.size_bytes,
         kelurahan_id=getattr(kelurahan, "id", None),
-        uploaded_by_id=current_user.id if current_user.is_authenticated else None,
+        uploaded_by_id=current_user.id if signed_in else None,
     )
     db.session.add(media)
     return media

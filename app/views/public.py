@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from ..directory import all_kelurahan, by_kecamatan
 from ..extensions import csrf
+from ..geo import feature_collection, point_feature
 from ..i18n import LANG_COOKIE
 from ..plugins import DIMENSIONS, host
 from ..urls import safe_next
@@ -43,20 +44,20 @@ def kelurahan_geojson():
     """The 27 kelurahan as points (RFC 7946: lng, lat); `?only=<slug>` for one."""
     only = request.args.get("only")
     features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [k.lng, k.lat]},
-            "properties": {
+        point_feature(
+            k.lat,
+            k.lng,
+            {
                 "name": k.name,
                 "kecamatan": k.kecamatan_name,
                 "url": url_for("public.kelurahan_home", kelurahan_slug=k.slug),
                 "approximate": k.centre_is_approximate,
             },
-        }
+        )
         for k in all_kelurahan()
         if k.lat is not None and k.lng is not None and (not only or k.slug == only)
     ]
-    return jsonify(type="FeatureCollection", features=features)
+    return jsonify(feature_collection(features))
 
 
 @bp.get("/k/<kelurahan_slug>/")

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.formatting import snippet
+from app.geo import rows_as_features
 from app.models import User
 from app.plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, hookimpl
 
@@ -204,19 +205,7 @@ def kp_open_data(kelurahan):
         ]
 
     def geojson():
-        return {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "id": row["id"],
-                    # RFC 7946: longitude first.
-                    "geometry": {"type": "Point", "coordinates": [row["lng"], row["lat"]]},
-                    "properties": {k: v for k, v in row.items() if k not in ("lat", "lng")},
-                }
-                for row in open_data_rows(kelurahan)
-            ],
-        }
+        return rows_as_features(open_data_rows(kelurahan))
 
     return [
         Dataset(

@@ -9,7 +9,7 @@ from flask import g, url_for
 from sqlalchemy import Integer, cast, func, select
 
 from app.extensions import db
-from app.geo import BBox, degree_box, distance_m
+from app.geo import BBox, degree_box, distance_m, feature_collection, point_feature
 from app.plugins import host
 
 from .models import CLOSED, STATUS_VALUES, Report, ReportSupport, Status
@@ -99,12 +99,11 @@ def map_features(filters: dict, bbox: BBox | None) -> dict:
                 Report.id, Report.lat, Report.lng, Report.title, Report.category, Report.status
             ).order_by(Report.id)
         ).all()
-        features = [
-            {
-                "type": "Feature",
-                "id": row.id,
-                "geometry": {"type": "Point", "coordinates": [row.lng, row.lat]},
-                "properties": {
+        features = (
+            point_feature(
+                row.lat,
+                row.lng,
+                {
                     "id": row.id,
                     "url": f"{report_url}{row.id}",
                     "title": row.title,
@@ -112,15 +111,11 @@ def map_features(filters: dict, bbox: BBox | None) -> dict:
                     "status": row.status,
                     "open": not Status(row.status).is_closed,
                 },
-            }
+                feature_id=row.id,
+            )
             for row in rows
-        ]
-        return {
-            "type": "FeatureCollection",
-            "features": features,
-            "total": total,
-            "clustered": False,
-        }
+        )
+        return feature_collection(features, total=total, clustered=False)
     box = bbox or _extent(base)
     cell_lng = (box.max_lng - box.min_lng) / GRID_CELLS or 1e-9
     cell_lat = (box.max_lat - box.min_lat) / GRID_CELLS or 1e-9
@@ -140,15 +135,11 @@ def map_features(filters: dict, bbox: BBox | None) -> dict:
         acc[0] += count
         acc[1] += float(lat) * count
         acc[2] += float(lng) * count
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [lng_sum / count, lat_sum / count]},
-            "properties": {"cluster": True, "count": count},
-        }
+    features = (
+        point_feature(lat_sum / count, lng_sum / count, {"cluster": True, "count": count})
         for (count, lat_sum, lng_sum) in merged.values()
-    ]
-    return {"type": "FeatureCollection", "features": features, "total": total, "clustered": True}
+    )
+    return feature_collection(features, total=total, clustered=True)
 
 
 def _cell_index(offset):

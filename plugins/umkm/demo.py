@@ -22,12 +22,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from app.extensions import db
-from app.imaging import store_image
+from app.media import save_upload
 from app.models import Group, GroupMember, Media, RoleAssignment, User, utcnow
 from app.passwords import hash_password
 from app.phone import normalize_phone
@@ -801,21 +800,8 @@ def _flag(kelurahan) -> None:
 
 
 def _media(kelurahan, data: bytes, max_side: int | None = None) -> Media:
-    """Store `data` like an upload (re-encoded, in umkm/yyyy/mm/) and add its Media row."""
-    options = {"max_side": max_side} if max_side else {}
-    stored = store_image(
-        io.BytesIO(data), current_app.config["KP_MEDIA_ROOT"], subdir="umkm", **options
-    )
-    media = Media(
-        relpath=stored.relpath,
-        width=stored.width,
-        height=stored.height,
-        content_type=stored.content_type,
-        size_bytes=stored.size_bytes,
-        kelurahan_id=kelurahan.id,
-    )
-    db.session.add(media)
-    return media
+    """Store `data` as an upload would be (re-encoded, in umkm/yyyy/mm/), with its Media row."""
+    return save_upload(io.BytesIO(data), kelurahan=kelurahan, subdir="umkm", max_side=max_side)
 
 
 def _jpeg(image: Image.Image) -> bytes:

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.formatting import snippet
+from app.geo import rows_as_features
 from app.plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, hookimpl
 
 from .models import Product, ProductMonthlyStat, Shop, ShopStatus
@@ -308,19 +309,7 @@ def kp_open_data(kelurahan):
         return SHOP_HEADER, [[row[key] for key in SHOP_HEADER] for row in shop_rows(kelurahan)]
 
     def shops_geojson():
-        return {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "id": row["id"],
-                    # RFC 7946: longitude first.
-                    "geometry": {"type": "Point", "coordinates": [row["lng"], row["lat"]]},
-                    "properties": {k: v for k, v in row.items() if k not in ("lat", "lng")},
-                }
-                for row in shop_rows(kelurahan)
-            ],
-        }
+        return rows_as_features(shop_rows(kelurahan))
 
     def products_csv():
         return PRODUCT_HEADER, [

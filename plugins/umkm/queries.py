@@ -73,8 +73,9 @@ def public_shops():
 
 def read_filters(args, known_categories: list[str] | None) -> dict:
     """Catalogue filters from a query string; anything unrecognised is ignored, not an error.
-    `known_categories` None (the city catalogue) accepts any category name."""
-    from .forms import parse_rupiah
+    `known_categories` None (the city catalogue) accepts any category name. Prices are held
+    within what a product can cost: twenty digits would not fit the database's integers."""
+    from .forms import MAX_PRICE, parse_rupiah
 
     filters: dict = {"q": "", "category": "", "min": None, "max": None, "stock": "", "sort": ""}
     filters["q"] = (args.get("q") or "").strip()[:100]
@@ -83,9 +84,12 @@ def read_filters(args, known_categories: list[str] | None) -> dict:
         filters["category"] = category
     for key in ("min", "max"):
         try:
-            filters[key] = parse_rupiah(args.get(key))
+            amount = parse_rupiah(args.get(key))
         except ValueError:
-            filters[key] = None
+            amount = None
+        if amount is not None:
+            amount = min(amount, MAX_PRICE + 1 if key == "min" else MAX_PRICE)
+        filters[key] = amount
     stock = args.get("stock") or ""
     if stock in {s.value for s in Stock}:
         filters["stock"] = stock

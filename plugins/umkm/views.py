@@ -32,14 +32,14 @@ from sqlalchemy.orm import selectinload
 from app import tenancy
 from app.auth import is_staff, login_required
 from app.extensions import db, htmx, limiter
-from app.geo import BadBBox, BBox
+from app.geo import BadBBox, BBox, feature_collection, point_feature
 from app.models import Kelurahan, PluginState
 from app.paging import page_number
 from app.phone import InvalidPhone, wa_me_url
 
 from .access import SHOP_STATUS_LABELS, can_manage, product_or_404, shop_or_404
 from .blueprint import bp, city_bp
-from .forms import FLAG_LABELS, MAX_PRICE, STOCK_LABELS, FlagForm
+from .forms import FLAG_LABELS, STOCK_LABELS, FlagForm
 from .models import Product, ProductFlag, ProductPhoto, Shop, ShopStatus
 from .notifications import notify_staff
 from .queries import (
@@ -93,17 +93,6 @@ bp.context_processor(_template_context)
 city_bp.context_processor(_template_context)
 
 
-def _read_filters(args, known_categories: list[str] | None) -> dict:
-    """The catalogue filters, with prices held within what a product can cost: a number of
-    twenty digits would not fit the database's integers."""
-    filters = read_filters(args, known_categories)
-    if filters["min"] is not None:
-        filters["min"] = min(filters["min"], MAX_PRICE + 1)
-    if filters["max"] is not None:
-        filters["max"] = min(filters["max"], MAX_PRICE)
-    return filters
-
-
 def _filters_active(filters: dict) -> bool:
     return any(
         [
@@ -131,7 +120,7 @@ def _price_errors(filters: dict) -> dict:
 @bp.get("/")
 def catalogue():
     known = categories()
-    filters = _read_filters(request.args, known)
+    filters = read_filters(request.args, known)
     query = apply_filters(public_products(), filters)
     pagination = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     context = {
@@ -320,22 +309,21 @@ def shops_geojson():
             Shop.lat.between(bbox.min_lat, bbox.max_lat),
         )
     shop_url = url_for("umkm.shop", shop_id=0)[:-1]  # one url_for, not one per shop
-    features = [
-        {
-            "type": "Feature",
-            "id": row.id,
-            "geometry": {"type": "Point", "coordinates": [row.lng, row.lat]},
-            "properties": {
+    data = feature_collection(
+        point_feature(
+            row.lat,
+            row.lng,
+            {
                 "id": row.id,
                 "name": row.name,
                 "url": f"{shop_url}{row.id}",
                 "address": row.address,
                 "products": int(row.products),
             },
-        }
+            feature_id=row.id,
+        )
         for row in db.session.execute(query)
-    ]
-    data = {"type": "FeatureCollection", "features": features}
+    )
     return current_app.response_class(json.dumps(data), mimetype="application/geo+json")
 
 
@@ -417,7 +405,7 @@ def city_catalogue():
         ).all()
         slugs = {row.id: row.slug for row in places}
         names = {row.id: row.name for row in places}
-        filters = _read_filters(request.args, None)
+        filters = read_filters(request.args, None)
         chosen = (request.args.get("kelurahan") or "").strip()
         ids = [row.id for row in places if not chosen or row.slug == chosen] or list(slugs)
         if chosen not in {row.slug for row in places}:
