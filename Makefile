@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations install install-test clean
+.PHONY: run test lint translations messages install install-test clean
 
 $(VENV)/.run-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,10 @@ install: $(VENV)/.run-installed translations
 install-test: $(VENV)/.test-installed translations
 
 translations: $(VENV)/.run-installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations -D messages >/dev/null
+	$(BIN)/python scripts/catalogs.py compile
+
+messages: $(VENV)/.run-installed
+	$(BIN)/python scripts/catalogs.py extract
 
 run: install
 	$(BIN)/flask db upgrade heads
@@ -29,8 +32,9 @@ run: install
 	@echo "Kelurahan Pintar: http://127.0.0.1:$(PORT)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# Every core runs tests (pytest-xdist); PYTEST_ARGS="-n 0 -x" for one process.
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -61,7 +61,7 @@ def configure_proxies(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from . import auth, i18n
+    from . import auth, caching, i18n
     from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -76,6 +76,7 @@ def configure_extensions(app: Flask) -> None:
     )
     login_manager.init_app(app)
     auth.configure_login(login_manager)
+    caching.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             from .db_sqlite import tune_sqlite
@@ -97,12 +98,14 @@ def load_plugins(app: Flask) -> None:
     app.extensions["kp"] = host
     host.load()
     app.before_request(host.guard_blueprints)
+    # Each plugin's own catalogue (its translations/ folder) is read after the core's.
+    app.extensions["babel"].translation_directories.extend(host.translation_dirs)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import account, admin, city, groups, media, public
+    from .views import account, admin, city, groups, media, public, tasks
 
-    for module in (public, account, groups, admin, city, media):
+    for module in (public, account, groups, admin, tasks, city, media):
         app.register_blueprint(module.bp)
 
 

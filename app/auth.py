@@ -47,6 +47,7 @@ def role_required(minimum: Role):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.kp_role = minimum.value  # read by the generated route tests
         return wrapped
 
     return decorator
@@ -67,6 +68,7 @@ def city_admin_required(view):
             abort(403)
         return view(*args, **kwargs)
 
+    wrapped.kp_role = "admin_kota"
     return wrapped
 
 

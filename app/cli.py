@@ -10,7 +10,7 @@ from . import seed as seeding
 from .extensions import db
 from .models import Kelurahan, Role, RoleAssignment, User
 from .passwords import hash_password, password_problem
-from .plugins import Event, host
+from .plugins import host
 
 
 @click.group()
@@ -121,8 +121,6 @@ def plugins_group(ctx):
 
 
 def _switch(plugin_id: str, slug: str | None, every: bool, enabled: bool) -> None:
-    from .views.admin import set_plugin_enabled
-
     kp_host = host()
     if plugin_id not in kp_host.manifests:
         raise click.BadParameter(f"no plugin {plugin_id!r}; see `flask kp plugins`")
@@ -134,19 +132,13 @@ def _switch(plugin_id: str, slug: str | None, every: bool, enabled: bool) -> Non
         else [_kelurahan(slug)]
     )
     for kelurahan in targets:
-        error = set_plugin_enabled(kelurahan, plugin_id, enabled)
+        error = kp_host.set_enabled(kelurahan, plugin_id, enabled)
         if error:
             db.session.rollback()
             raise click.ClickException(f"{kelurahan.slug}: {error}")
     db.session.commit()
     for kelurahan in targets:
-        kp_host.emit(
-            Event(
-                f"plugin.{'enabled' if enabled else 'disabled'}",
-                kelurahan=kelurahan,
-                payload={"plugin_id": plugin_id},
-            )
-        )
+        kp_host.emit_switch(kelurahan, plugin_id, enabled)
     state = "enabled" if enabled else "disabled"
     click.echo(f"{plugin_id} {state} in {', '.join(k.slug for k in targets)}")
 

@@ -68,6 +68,17 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "REDIS_URL": redis_url,
+        # Costly hook answers (widgets, metrics, map layers), shared by every worker when
+        # Redis is there; KP_CACHE_TYPE=NullCache switches caching off.
+        "CACHE_TYPE": env.get("KP_CACHE_TYPE") or ("RedisCache" if redis_url else "SimpleCache"),
+        "CACHE_REDIS_URL": redis_url,
+        # Keys in Redis start with this: two deployments (or test runs) sharing one Redis
+        # keep apart by giving each its own.
+        "KP_REDIS_PREFIX": env.get("KP_REDIS_PREFIX", "kp:"),
+        "CACHE_DEFAULT_TIMEOUT": int(env.get("KP_CACHE_SECONDS", "300")),
+        # Tokens that tell every worker of this host that something changed (app.caching);
+        # with REDIS_URL they live in Redis instead, for several hosts.
+        "KP_STAMP_DIR": env.get("KP_STAMP_DIR") or str(instance / "stamps"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), kp_env != "development"),
@@ -81,6 +92,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     config.update(overrides or {})
+    config.setdefault("CACHE_KEY_PREFIX", config["KP_REDIS_PREFIX"] + "cache:")
     return config
 
 

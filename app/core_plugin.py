@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .auth import is_staff
 from .extensions import db
-from .models import Group, GroupMember
-from .plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, hookimpl
+from .models import Group, GroupMember, RoleAssignment
+from .permissions import role_holds_any
+from .plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, StaffTask, hookimpl
+from .queries import count_and_oldest
 
 
 @hookimpl
@@ -20,6 +22,10 @@ def kp_nav_items(kelurahan, user):
         NavItem(_l("Kelompok"), url_for("groups.index", kelurahan_slug=kelurahan.slug), 80),
         NavItem(_l("Dasbor"), url_for("public.dashboard", kelurahan_slug=kelurahan.slug), 90),
     ]
+    if user is not None and role_holds_any(user, kelurahan):
+        items.append(
+            NavItem(_l("Tugas saya"), url_for("tasks.index", kelurahan_slug=kelurahan.slug), 990)
+        )
     if user is not None and is_staff(kelurahan):
         items.append(
             NavItem(_l("Kelola"), url_for("admin.index", kelurahan_slug=kelurahan.slug), 1000)
@@ -38,8 +44,11 @@ def kp_home_widgets(kelurahan, user):
             .limit(6)
         ).scalars()
     )
-    html = render_template("groups/_widget.html", groups=groups)
-    return [HomeWidget("core-groups", _l("Kelompok masyarakat"), html, order=90)]
+    return [
+        HomeWidget(
+            "core-groups", _l("Kelompok masyarakat"), "groups/_widget.html", {"groups": groups}, 90
+        )
+    ]
 
 
 @hookimpl
@@ -48,8 +57,8 @@ def kp_map_layers(kelurahan):
         MapLayer(
             "kelurahan-office",
             _l("Kantor kelurahan"),
-            url_for("public.kelurahan_geojson", only=kelurahan.slug),
-            "building",
+            url=url_for("public.kelurahan_geojson", only=kelurahan.slug),
+            icon="building",
         )
     ]
 
@@ -93,6 +102,39 @@ def kp_search(kelurahan, query, limit):
             _l("Kelompok"),
         )
         for g in rows
+    ]
+
+
+@hookimpl
+def kp_staff_tasks(kelurahan, user):
+    if not is_staff(kelurahan):
+        return []  # verifying groups and residents is staff's work
+    groups = count_and_oldest(
+        select(Group).where(Group.verified_at.is_(None)), Group.created_at
+    )
+    residents = count_and_oldest(
+        select(RoleAssignment).where(
+            RoleAssignment.kelurahan_id == kelurahan.id, RoleAssignment.verified_at.is_(None)
+        ),
+        RoleAssignment.created_at,
+    )
+    return [
+        StaffTask(
+            "core-groups",
+            _l("Kelompok menunggu verifikasi"),
+            groups[0],
+            url_for("admin.groups", kelurahan_slug=kelurahan.slug),
+            groups[1],
+            order=80,
+        ),
+        StaffTask(
+            "core-residents",
+            _l("Warga menunggu verifikasi"),
+            residents[0],
+            url_for("admin.residents", kelurahan_slug=kelurahan.slug),
+            residents[1],
+            order=90,
+        ),
     ]
 
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from flask import current_app, request
-from flask_babel import Babel
+from flask_babel import Babel, Domain
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -32,11 +32,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class _AppDomain(Domain):
+    """Flask-Babel keeps merged catalogues in one cache per process; each app here has its
+    own plugins, hence its own catalogues, so each keeps its own cache."""
+
+    def get_translations_cache(self, ctx):
+        return current_app.extensions.setdefault("kp_translations", {})
+
+
+class _Babel(Babel):
+    @property
+    def domain_instance(self):
+        return current_app.extensions.setdefault("kp_domain", _AppDomain(domain=self.domain))
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)  # SQLite needs batch mode to alter tables
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = _Babel()
 htmx = HTMX()
 
 

@@ -1,7 +1,9 @@
-"""Display helpers for Rupiah, WIB times and weights (registered as Jinja filters)."""
+"""Display helpers for Rupiah, WIB times, weights and slugs (most are Jinja filters)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -37,6 +39,12 @@ def snippet(text: str | None, length: int = 160) -> str:
     """One line of at most `length` characters, cut at a word with "…" (search results)."""
     text = " ".join((text or "").split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def slugify(text: str, fallback: str = "") -> str:
+    """A URL-safe slug: 'Drainase / banjir' -> 'drainase-banjir', 'Kopi Ésa' -> 'kopi-esa'."""
+    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or fallback
 
 
 def kg(grams: int) -> str:

@@ -37,6 +37,8 @@ GROUP_KIND_LABELS = {
     GroupKind.LAINNYA.value: _l("Lainnya"),
 }
 
+GROUP_ROLE_LABELS = {"ketua": _l("ketua"), "anggota": _l("anggota")}
+
 ROLE_LABELS = {
     Role.WARGA.value: _l("warga"),
     Role.PETUGAS.value: _l("petugas"),

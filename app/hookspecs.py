@@ -1,10 +1,17 @@
 """Every hook of Kelurahan Pintar, in the order the core calls them.
 
-A plugin implements any of these with the `hookimpl` marker from `app.plugins` and a function
-of the same name. Parameters may be left out from the right (pluggy passes only those the
-implementation names). Hooks that gather things call every enabled plugin and flatten the
-lists they return; none of them stops at the first result. A plugin whose hook raises is
-logged and skipped, so one broken plugin never takes a core page down.
+A plugin implements any of these with the `hookimpl` marker from `app.kit` and a function
+of the same name. Parameters may be left out (the core passes only those the implementation
+names). Hooks that gather things call every enabled plugin and flatten the lists they
+return; none of them stops at the first result. A plugin whose hook raises is logged and
+skipped, so one broken plugin never takes a core page down.
+
+Hooks called for a kelurahan run inside its tenant scope: ORM queries of tenant models see
+only that kelurahan's rows, and new rows get its id.
+
+Much needs no hook at all: a plugin module's `bp` is served at /k/<slug>/<path>/, its
+`city_bp` at /<path>/, its `migrations/` folder joins Alembic and its `translations/` folder
+the catalogues (see app/kit.py).
 
 Every hook has a docstring and a `test_hook_<name>` in tests/test_hooks.py; a test fails
 when either is missing.
@@ -30,6 +37,7 @@ if TYPE_CHECKING:  # imported for annotations only: the core's models and host t
         Metric,
         NavItem,
         SearchHit,
+        StaffTask,
     )
 
 hookspec = pluggy.HookspecMarker("kelurahan_pintar")
@@ -62,25 +70,27 @@ def kp_plugin_manifest() -> Manifest:
 
 @hookspec
 def kp_init_app(app: Flask) -> None:
-    """Register blueprints, CLI commands and template filters on `app`.
+    """Register anything unusual on `app`: more blueprints, CLI commands, template filters.
 
-    Called once at start-up, after the manifest. Blueprints registered here belong to the
-    plugin: their pages answer 404 in every kelurahan where the plugin is switched off.
-    Put kelurahan pages under `/k/<kelurahan_slug>/<plugin id>/`.
+    Called once at start-up, after the manifest and after the module's `bp` and `city_bp`
+    were registered by convention. Blueprints registered here belong to the plugin: their
+    pages answer 404 in every kelurahan where the plugin is switched off.
 
     Example::
 
         @hookimpl
         def kp_init_app(app):
-            app.register_blueprint(bp, url_prefix="/k/<kelurahan_slug>/notices")
+            app.register_blueprint(open311_bp, url_prefix="/open311/v2")
+            host(app).add_cli_command(reports_cli)
     """
 
 
 @hookspec
 def kp_migration_dirs() -> list[str]:
-    """Return folders of Alembic revisions to add to `version_locations`.
+    """Return more folders of Alembic revisions to add to `version_locations`.
 
-    Called when Flask-Migrate builds its configuration (every `flask db` command). The
+    Called when Flask-Migrate builds its configuration (every `flask db` command). A
+    `migrations/` folder beside the plugin module is found without this hook. The
     plugin's first revision has `down_revision = None`, `branch_labels = ("<id>",)` and
     `depends_on` the core's head, so `flask db upgrade heads` applies every branch.
 
@@ -114,32 +124,37 @@ def kp_nav_items(kelurahan: Kelurahan, user: User | None) -> list[NavItem]:
 
 @hookspec
 def kp_home_widgets(kelurahan: Kelurahan, user: User | None) -> list[HomeWidget]:
-    """Return small rendered panels for the kelurahan home page.
+    """Return small panels for the kelurahan home page: a template and its context.
 
-    Called when `/k/<slug>/` is shown. `html` should be a rendered template (Markup);
-    keep each widget cheap: a fixed number of queries whatever the data size.
+    Called when `/k/<slug>/` is shown and the cached panel is stale. The core renders each
+    panel and caches it per kelurahan, language and the viewer's role there, until the
+    plugin emits an event (or five minutes pass). Keep each widget a fixed number of queries
+    whatever the data size; set `cache=False` on a panel that differs per person.
 
     Example::
 
         @hookimpl
         def kp_home_widgets(kelurahan, user):
-            html = render_template("notices/_widget.html", notices=latest(5))
-            return [HomeWidget("notices-latest", _l("Pengumuman terbaru"), html, order=20)]
+            return [HomeWidget("notices-latest", _l("Pengumuman terbaru"),
+                               "notices/_widget.html", {"notices": latest(Notice, 3)})]
     """
 
 
 @hookspec
 def kp_map_layers(kelurahan: Kelurahan) -> list[MapLayer]:
-    """Return layers for the kelurahan's unified map.
+    """Return layers for the kelurahan's map: a query the core serves as GeoJSON.
 
-    Called when the map page or the home page map is shown. Each layer names a GeoJSON
-    URL (RFC 7946, lng/lat order) that the browser fetches; the endpoint must cap its size.
+    Called when a map is shown and when the browser fetches a layer from
+    `/k/<slug>/peta/<layer id>.geojson`. The core adds the bbox, caps the answer at 500
+    points and clusters beyond that in SQL, and caches the answer until the plugin emits
+    an event. A query may be a callable taking the request's arguments, for filters.
 
     Example::
 
         @hookimpl
         def kp_map_layers(kelurahan):
-            return [MapLayer("notices", _l("Pengumuman"), url_for("notices.geojson"), "pin")]
+            return [MapLayer("notices", _l("Pengumuman"), select(Notice),
+                             columns=(Notice.title,), icon="megaphone")]
     """
 
 
@@ -148,7 +163,8 @@ def kp_dimension_metrics(kelurahan: Kelurahan, since: datetime) -> list[Metric]:
     """Return figures for the six-dimension dashboards.
 
     Called for each kelurahan on the kelurahan and city dashboards; `since` is the start
-    of the period (UTC). Each metric names its dimension; values are integers.
+    of the period (UTC, a day's start). Each metric names its dimension; values are
+    integers. Answers are cached like widgets, until the plugin emits an event.
 
     Example::
 
@@ -192,6 +208,48 @@ def kp_open_data(kelurahan: Kelurahan) -> list[Dataset]:
 
 
 # --------------------------------------------------------------------------------------------
+# The city and staff: called for the city's pages, and for staff's work.
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kp_city_nav_items(user: User | None) -> list[NavItem]:
+    """Return links to the plugin's city-wide pages, for the city home and header.
+
+    Called on the city's pages (`/`, `/kota/...`, a plugin's `city_bp`) for plugins switched
+    on in at least one kelurahan; `user` is None for visitors. Runs outside any kelurahan:
+    a plugin that queries its tenant tables here opts out of the scope explicitly.
+
+    Example::
+
+        @hookimpl
+        def kp_city_nav_items(user):
+            return [NavItem(_l("Katalog UMKM"), url_for("umkm_city.catalogue"), order=30)]
+    """
+
+
+@hookspec
+def kp_staff_tasks(kelurahan: Kelurahan, user: User) -> list[StaffTask]:
+    """Return the queues waiting for `user` in the kelurahan, for the "Tugas saya" page.
+
+    Called when signed-in staff open `/k/<slug>/tugas`, their landing page after signing
+    in. Each `StaffTask` has a count, the time of its oldest item and a link to where the
+    work is done. Return only queues the user may work on (check a permission with `can`),
+    and keep each queue one or two queries.
+
+    Example::
+
+        @hookimpl
+        def kp_staff_tasks(kelurahan, user):
+            if not can("notices.post"):
+                return []
+            count, oldest = count_and_oldest(select(Notice).where(Notice.draft), Notice.created_at)
+            return [StaffTask("notices-drafts", _l("Draf pengumuman"), count,
+                              url_for("notices.index"), oldest)]
+    """
+
+
+# --------------------------------------------------------------------------------------------
 # Operations: demo content and events.
 # --------------------------------------------------------------------------------------------
 
@@ -215,11 +273,13 @@ def kp_demo_data(kelurahan: Kelurahan) -> None:
 
 @hookspec
 def kp_on_event(event: Event) -> None:
-    """React to a core event; the return value is ignored.
+    """React to an event; the return value is ignored.
 
-    Called after the change is committed, for plugins switched on in `event.kelurahan`
-    (all plugins when the event has no kelurahan). Names: `user.joined`,
-    `group.created`, `group.verified`, `plugin.enabled`, `plugin.disabled`.
+    Called after the change is committed, inside the event's kelurahan scope, for plugins
+    switched on in `event.kelurahan` (all plugins when the event has no kelurahan). The
+    core's names: `user.joined`, `group.created`, `group.verified`, `group.unverified`,
+    `plugin.enabled`, `plugin.disabled`. Plugins emit their own with `emit()` from the kit,
+    named `<plugin id>.<what>`; an event also renews the emitter's cached answers.
 
     Example::
 

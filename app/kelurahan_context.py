@@ -2,11 +2,9 @@
 before any view runs, and is filled back in when building URLs inside the kelurahan."""
 
 from flask import Flask, abort, current_app, g
-from sqlalchemy import select
 
 from . import tenancy
-from .extensions import db
-from .models import Kelurahan
+from .plugins import host
 
 SLUG_ARG = "kelurahan_slug"
 
@@ -21,9 +19,8 @@ def _pull_kelurahan(endpoint, values) -> None:
     if not values or SLUG_ARG not in values:
         return
     slug = values.pop(SLUG_ARG)
-    kelurahan = db.session.execute(
-        select(Kelurahan).where(Kelurahan.slug == slug)
-    ).scalar_one_or_none()
+    # From the process's cache (app.plugins snapshot): no query for the identity.
+    kelurahan = host().kelurahan_by_slug(slug) if isinstance(slug, str) else None
     if kelurahan is None:
         abort(404)
     g.kelurahan = kelurahan

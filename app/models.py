@@ -1,8 +1,9 @@
-"""The core's tables: kelurahan, accounts and roles, community groups, plugin switches,
-audit log, notifications, outbox, password resets and media.
+"""The core's tables: kelurahan, accounts and roles, community groups, plugin switches and
+permission grants, audit log, notifications, outbox, password resets and media.
 
-Plugins import `Kelurahan`, `User`, `Group`, `GroupMember`, `TenantMixin` and `db` from
-`app.models`; the rest is the core's own business.
+Plugins reach the models they may use through `app.kit`; the rest is the core's own business.
+Six core tables carry `kelurahan_id` without being tenant models; `app/tenancy.py` says why
+for each, and tests/test_tenancy.py holds them to it.
 """
 
 from __future__ import annotations
@@ -238,9 +239,10 @@ class GroupMember(TenantMixin, db.Model):
     group: Mapped[Group] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
 
+    # `role` is ketua, anggota, or a group role a plugin declares (a KSM's `operator`);
+    # the app checks it against those, so a new plugin needs no schema change.
     __table_args__ = (
         UniqueConstraint("group_id", "user_id"),
-        CheckConstraint("role IN ('ketua', 'anggota')", name="role_known"),
         CheckConstraint("status IN ('invited', 'requested', 'active')", name="status_known"),
     )
 
@@ -258,6 +260,23 @@ class PluginState(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("kelurahan_id", "plugin_id"),)
+
+
+class PermissionGrant(db.Model):
+    """A kelurahan admin's change to a permission's default grant: whether `role` holds
+    `permission` there. `role` is a kelurahan role (warga, petugas, admin) or `group:<role>`
+    for members of a group with that group role. Without a row the manifest's default holds."""
+
+    __tablename__ = "permission_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    permission: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(40))
+    granted: Mapped[bool]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("kelurahan_id", "permission", "role"),)
 
 
 class AuditEntry(db.Model):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 
 from sqlalchemy import select
 
-from . import tenancy
+from . import caching, tenancy
 from .extensions import db
+from .formatting import slugify
 from .models import Group, GroupMember, Kelurahan, RoleAssignment, User, utcnow
 from .passwords import hash_password
 from .plugins import host
@@ -36,10 +36,6 @@ DEMO_PASSWORDS = {
 }
 
 
-def slug_for(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
 def load_reference() -> dict:
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
@@ -58,7 +54,7 @@ def seed_kelurahan() -> int:
         for index, item in enumerate(members):
             row = existing.get(item["code"]) or Kelurahan(code=item["code"])
             row.name = item["name"]
-            row.slug = slug_for(item["name"])
+            row.slug = slugify(item["name"])
             row.kecamatan_code = kecamatan["code"]
             row.kecamatan_name = kecamatan["name"]
             row.postal_code = item.get("postal_code")
@@ -73,6 +69,7 @@ def seed_kelurahan() -> int:
                 row.centre_is_approximate = True
             db.session.add(row)
             count += 1
+    caching.bump_after_commit(db.session, caching.CONFIG)
     db.session.commit()
     return count
 
@@ -145,7 +142,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
                 users["petugas"],
             ),
         ]:
-            slug = slug_for(name)
+            slug = slugify(name)
             if db.session.execute(select(Group).where(Group.slug == slug)).scalar_one_or_none():
                 continue
             group = Group(
@@ -159,6 +156,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
             )
             group.members.append(GroupMember(user_id=leader.id, role="ketua", status="active"))
             db.session.add(group)
+    caching.bump_after_commit(db.session, caching.CONFIG, caching.kelurahan_stamp(kauman.id))
     db.session.commit()
     switch_on_builtin_plugins(kauman)
     switch_on_demo_kelurahan()
@@ -169,22 +167,16 @@ def seed_demo() -> list[tuple[str, str, str]]:
 def switch_on_builtin_plugins(kelurahan: Kelurahan) -> None:
     """The demo kelurahan shows every plugin shipped with the platform, unless an admin has
     already switched one off there."""
-    from .views.admin import set_plugin_enabled
-
     kp = host()
-    states = kp.states(kelurahan)
     for plugin_id in sorted(kp.builtin_ids & kp.manifests.keys()):
-        if plugin_id not in states:
-            set_plugin_enabled(kelurahan, plugin_id, True)
+        if not kp.has_state(kelurahan, plugin_id):
+            kp.set_enabled(kelurahan, plugin_id, True)
     db.session.commit()
-    kp.forget_states()
 
 
 def switch_on_demo_kelurahan() -> None:
     """Switch each plugin on in the extra kelurahan its manifest names for its demo
     (`Manifest.demo_kelurahan`), unless an admin has already decided there."""
-    from .views.admin import set_plugin_enabled
-
     kp = host()
     for manifest in kp.manifests.values():
         if not manifest.demo_kelurahan:
@@ -193,10 +185,9 @@ def switch_on_demo_kelurahan() -> None:
             select(Kelurahan).where(Kelurahan.slug.in_(manifest.demo_kelurahan))
         ).scalars()
         for kelurahan in places:
-            if manifest.id not in kp.states(kelurahan):
-                set_plugin_enabled(kelurahan, manifest.id, True)
+            if not kp.has_state(kelurahan, manifest.id):
+                kp.set_enabled(kelurahan, manifest.id, True)
     db.session.commit()
-    kp.forget_states()
 
 
 def seed_plugin_demos() -> None:
@@ -206,4 +197,5 @@ def seed_plugin_demos() -> None:
             continue
         with tenancy.scoped_to(kelurahan.id):
             kp.collect("kp_demo_data", kelurahan, kelurahan=kelurahan)
+            caching.bump_after_commit(db.session, caching.kelurahan_stamp(kelurahan.id))
             db.session.commit()

@@ -11,6 +11,7 @@ from .auth import is_admin, is_staff
 from .extensions import db
 from .formatting import kg, rupiah, wib
 from .models import Notification
+from .permissions import can
 from .phone import InvalidPhone, format_phone, wa_me_url
 from .plugins import DIMENSIONS, host
 
@@ -44,6 +45,13 @@ def nav_items():
     return sorted(items, key=lambda item: item.order)
 
 
+def city_nav_items():
+    """Links to the plugins' city-wide pages, for the header outside a kelurahan."""
+    from .views.public import city_nav_items as items
+
+    return items()
+
+
 def unread_notifications() -> int:
     if not current_user.is_authenticated:
         return 0
@@ -62,10 +70,12 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         nav_items=nav_items,
+        city_nav_items=city_nav_items,
         unread_notifications=unread_notifications,
         dimension_labels=DIMENSIONS,
         is_admin=is_admin,
         is_staff=is_staff,
+        can=can,
     )
 
     @app.context_processor

@@ -6,6 +6,13 @@ entity, in a join, a subquery or `select_from`) gets `kelurahan_id = <current>` 
 raises `TenantScopeError` (fail closed) unless the code opted out with `all_kelurahan()` (city
 dashboards, CLI). New tenant rows take `kelurahan_id` from the current kelurahan at flush time;
 inside a scope, writing a row of another kelurahan raises `TenantScopeError`.
+
+What the filter does not see: `text()` SQL, Core `Table` statements, and `session.get()` of an
+object already in the session (no query runs). Plugins never use them on tenant tables
+(tests/test_kit.py); the core's views look rows up with `get_or_404` below.
+
+Six core tables carry a `kelurahan_id` but are not tenant models, on purpose. Their queries
+name the kelurahan by hand, and tests/test_tenancy.py checks both the list and isolation:
 """
 
 from __future__ import annotations
@@ -20,6 +27,18 @@ from sqlalchemy.sql.elements import ColumnClause
 
 from .extensions import db
 from .models import TenantMixin
+
+# Core tables with a kelurahan_id that the session does not filter, and why.
+UNSCOPED_TABLES = {
+    "role_assignment": "a person's roles span kelurahan: sign-in and the city pages read them "
+    "across; back-office queries filter by the current kelurahan",
+    "plugin_state": "read by the plugin host for every kelurahan at once, into each worker's "
+    "memory; written only through the host for one kelurahan",
+    "permission_grant": "read with the plugin switches, for every kelurahan at once",
+    "audit_entry": "city-wide entries have no kelurahan; a kelurahan's log filters by hand",
+    "notification": "belongs to its recipient, whichever kelurahan it is about",
+    "media": "uploads are found by path when served; a logo may predate its kelurahan link",
+}
 
 SCOPE_KEY = "kp_kelurahan_id"
 UNSCOPED_KEY = "kp_unscoped"

@@ -150,11 +150,37 @@ def make_app(database_url: str, tmp_path: Path, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         "KP_RAISE_PLUGIN_ERRORS": True,
+        "KP_STAMP_DIR": str(tmp_path / "stamps"),
+        "CACHE_TYPE": "SimpleCache",
     }
     config.update(overrides)
     application = create_app(config)
     application.test_client_class = IsolatedClient
     return application
+
+
+def watch_test_writes(session) -> None:
+    """Rows a test writes straight into the database (factories) change what pages show,
+    as a plugin's own change would: after such a commit, every worker's cached answers and
+    kelurahan state are renewed. Changes made through requests must renew them on their own
+    (events, stamps), and the tests of those flows check that they do."""
+    from app import caching
+
+    def flushed(session, flush_context):
+        session.info["kp_test_wrote"] = True
+
+    def executed(state):  # bulk insert/update/delete through the ORM flush nothing
+        if state.is_insert or state.is_update or state.is_delete:
+            state.session.info["kp_test_wrote"] = True
+
+    def committed(session):
+        if session.info.pop("kp_test_wrote", False):
+            caching.cache.clear()
+            caching.bump(caching.CONFIG)
+
+    event.listen(session, "after_flush", flushed)
+    event.listen(session, "do_orm_execute", executed)
+    event.listen(session, "after_commit", committed)
 
 
 @pytest.fixture(params=_backends())
@@ -173,6 +199,7 @@ def app(backend, database_urls, tmp_path, app_overrides):
     application = make_app(database_urls(backend), tmp_path, **app_overrides)
     with application.app_context():
         _reset(application)
+        watch_test_writes(_db.session())
         # Test code reads across kelurahan freely; requests still get their own scoped session.
         with tenancy.all_kelurahan():
             yield application
@@ -294,11 +321,43 @@ def login_as(client, app):
     return login
 
 
+@pytest.fixture
+def extra_plugin(app):
+    """Register fixture plugins on this app's host (before its first request, when they
+    bring a blueprint); they are removed afterwards."""
+    from app.plugins import host
+
+    added = []
+
+    def add(plugin, name):
+        host(app).add_plugin(plugin, name)
+        added.append(name)
+        return plugin
+
+    yield add
+    for name in added:
+        host(app).remove_plugin(name)
+
+
+def fixture_manifest(plugin_id: str, dimension: str = "society", **kwargs):
+    from app.plugins import Manifest
+
+    return Manifest(
+        id=plugin_id,
+        name=plugin_id.title(),
+        dimension=dimension,
+        description="fixture plugin",
+        version="0.1",
+        **kwargs,
+    )
+
+
 def enable_plugin(app, plugin_id: str, slug: str, enabled: bool = True) -> None:
-    from app.views.admin import set_plugin_enabled
+    """Switch a plugin as an admin would, without the event (no welcome content)."""
+    from app.plugins import host
 
     with app.test_request_context():
-        error = set_plugin_enabled(kelurahan(slug), plugin_id, enabled)
+        error = host(app).set_enabled(kelurahan(slug), plugin_id, enabled)
         assert error is None, error
         _db.session.commit()
 

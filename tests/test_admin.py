@@ -433,10 +433,10 @@ def notices_visible(client, slug: str = "kauman") -> dict[str, bool]:
     """What a visitor notices of the example plugin in one kelurahan."""
     home = text(client.get(f"/k/{slug}/"))
     return {
-        "page": client.get(f"/k/{slug}/notices/").status_code == 200,
-        "nav": f'href="/k/{slug}/notices/"' in home.split('<main id="main">')[0],
+        "page": client.get(f"/k/{slug}/pengumuman/").status_code == 200,
+        "nav": f'href="/k/{slug}/pengumuman/"' in home.split('<main id="main">')[0],
         "widget": "Pengumuman terbaru" in home,
-        "layer": f"/k/{slug}/notices/map.geojson" in home,
+        "layer": f"/k/{slug}/peta/notices.geojson" in home,
     }
 
 
@@ -636,7 +636,7 @@ def test_plugin_switch_with_htmx_answers_with_the_row_only(client, login_as):
     assert "<html" not in html and html.lstrip().startswith('<li id="plugin-notices"')
     assert "Papan pengumuman diaktifkan." in html and "Matikan" in html
     assert "HX-Request" in response.headers["Vary"]
-    assert client.get("/k/kauman/notices/").status_code == 200
+    assert client.get("/k/kauman/pengumuman/").status_code == 200
     plain = client.post(f"{ADMIN}/plugin/notices/status", data={"enabled": "0"})
     assert plain.status_code == 302
-    assert client.get("/k/kauman/notices/").status_code == 404
+    assert client.get("/k/kauman/pengumuman/").status_code == 404

@@ -170,14 +170,14 @@ def test_plugins_list_enable_disable(app, client):
     enabled = kp(app, "plugins", "enable", "notices", "--kelurahan", "kauman")
     assert enabled.exit_code == 0, enabled.output
     assert "kauman" in kp(app, "plugins").output
-    assert client.get("/k/kauman/notices/").status_code == 200
-    assert client.get("/k/medono/notices/").status_code == 404
+    assert client.get("/k/kauman/pengumuman/").status_code == 200
+    assert client.get("/k/medono/pengumuman/").status_code == 404
     everywhere = kp(app, "plugins", "enable", "notices", "--all")
     assert everywhere.exit_code == 0
     assert _db.session.query(PluginState).filter_by(enabled=True).count() == 27
     kp(app, "plugins", "disable", "notices", "--kelurahan", "kauman")
-    assert client.get("/k/kauman/notices/").status_code == 404
-    assert client.get("/k/medono/notices/").status_code == 200
+    assert client.get("/k/kauman/pengumuman/").status_code == 404
+    assert client.get("/k/medono/pengumuman/").status_code == 200
 
 
 def test_plugins_enable_refuses_bad_arguments(app):
@@ -195,13 +195,13 @@ def test_seed_demo_switches_on_shipped_plugins_in_kauman_only_once(app, client):
     from plugins.reports.models import Report
 
     kp(app, "seed", "--demo")
-    assert client.get("/k/kauman/reports/").status_code == 200
-    assert client.get("/k/medono/reports/").status_code == 404
+    assert client.get("/k/kauman/laporan/").status_code == 200
+    assert client.get("/k/medono/laporan/").status_code == 404
     assert _db.session.query(Report).count() > 0
     assert "notices" not in {s.plugin_id for s in _db.session.query(PluginState)}
     kp(app, "plugins", "disable", "reports", "--kelurahan", "kauman")
     kp(app, "seed", "--demo")
-    assert client.get("/k/kauman/reports/").status_code == 404
+    assert client.get("/k/kauman/laporan/").status_code == 404
 
 
 def test_seed_demo_switches_plugins_on_where_their_demo_lives_once(app):

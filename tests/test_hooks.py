@@ -12,12 +12,12 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import enable_plugin, kelurahan
+from conftest import enable_plugin, fixture_manifest, kelurahan
 from flask import url_for
 
 from app import hookspecs
 from app.extensions import db as _db
-from app.plugins import Manifest, NavItem, PluginLoadError, hookimpl, host
+from app.plugins import NavItem, PluginLoadError, hookimpl, host
 
 # -- the rule itself -------------------------------------------------------------------------
 
@@ -51,7 +51,7 @@ def test_every_hook_is_a_kp_hook_in_one_module():
 
 
 def add_notice(slug: str, title: str, lat=-6.8899, lng=109.6728):
-    from kp_notices.models import Notice
+    from kp_notices import Notice
 
     notice = Notice(
         kelurahan_id=kelurahan(slug).id, title=title, body=f"Isi {title}", lat=lat, lng=lng
@@ -61,30 +61,7 @@ def add_notice(slug: str, title: str, lat=-6.8899, lng=109.6728):
     return notice
 
 
-@pytest.fixture
-def extra_plugin(app):
-    """Register fixture plugins on this app's host; they are removed afterwards."""
-    added = []
-
-    def add(plugin, name):
-        host(app).add_plugin(plugin, name)
-        added.append(name)
-        return plugin
-
-    yield add
-    for name in added:
-        host(app).remove_plugin(name)
-
-
-def manifest(plugin_id: str, dimension: str = "society", **kwargs) -> Manifest:
-    return Manifest(
-        id=plugin_id,
-        name=plugin_id.title(),
-        dimension=dimension,
-        description="fixture plugin",
-        version="0.1",
-        **kwargs,
-    )
+manifest = fixture_manifest
 
 
 # -- start-up hooks --------------------------------------------------------------------------
@@ -116,7 +93,7 @@ def test_hook_kp_init_app(app, client):
     """The example plugin's blueprint is registered and owned by the plugin."""
     assert host(app).blueprint_owner["notices"] == "notices"
     enable_plugin(app, "notices", "kauman")
-    assert client.get("/k/kauman/notices/").status_code == 200
+    assert client.get("/k/kauman/pengumuman/").status_code == 200
 
 
 def test_hook_kp_migration_dirs(app):
@@ -137,8 +114,8 @@ def test_hook_kp_migration_dirs(app):
 
 def test_hook_kp_nav_items(app, client):
     enable_plugin(app, "notices", "kauman")
-    assert 'href="/k/kauman/notices/"' in client.get("/k/kauman/").get_data(as_text=True)
-    assert "/notices/" not in client.get("/k/medono/").get_data(as_text=True)
+    assert 'href="/k/kauman/pengumuman/"' in client.get("/k/kauman/").get_data(as_text=True)
+    assert "/pengumuman/" not in client.get("/k/medono/").get_data(as_text=True)
 
 
 def test_hook_kp_nav_items_staff_entry_only_for_staff(app, client, login_as):
@@ -186,8 +163,8 @@ def test_hook_kp_map_layers(app, client):
     enable_plugin(app, "notices", "kauman")
     add_notice("kauman", "Titik kumpul", lat=-6.89, lng=109.67)
     page = client.get("/k/kauman/").get_data(as_text=True)
-    assert "/k/kauman/notices/map.geojson" in page
-    data = client.get("/k/kauman/notices/map.geojson").get_json()
+    assert "/k/kauman/peta/notices.geojson" in page
+    data = client.get("/k/kauman/peta/notices.geojson").get_json()
     assert data["type"] == "FeatureCollection"
     assert data["features"][0]["geometry"]["coordinates"] == [109.67, -6.89]  # lng, lat
 
@@ -230,13 +207,100 @@ def test_hook_kp_open_data(app, client, factory):
     assert client.get("/k/kauman/data-terbuka/tidak-ada.csv").status_code == 404
 
 
+# -- the city and staff ----------------------------------------------------------------------
+
+
+def test_hook_kp_city_nav_items(app, client, extra_plugin):
+    """City pages link to a plugin's city-wide page once it is on in some kelurahan."""
+
+    class Catalogue:
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return manifest("katalog")
+
+        @hookimpl
+        def kp_city_nav_items(self, user):
+            return [NavItem("Katalog se-kota", "/katalog/", order=10)]
+
+    extra_plugin(Catalogue(), "katalog")
+    assert "Katalog se-kota" not in client.get("/").get_data(as_text=True)
+    enable_plugin(app, "katalog", "medono")
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/katalog/">Katalog se-kota</a>' in home
+    assert 'href="/katalog/"' in client.get("/masuk").get_data(as_text=True)  # city header
+    # Inside a kelurahan the header is the kelurahan's menu.
+    assert 'href="/katalog/"' not in client.get("/k/kauman/").get_data(as_text=True)
+
+
+def test_hook_kp_staff_tasks(app, client, login_as):
+    """The example plugin's queue (notices without a place) shows on staff's page."""
+    from kp_notices import Notice
+
+    enable_plugin(app, "notices", "kauman")
+    _db.session.add(Notice(kelurahan_id=kelurahan("kauman").id, title="Tanpa titik", body="-"))
+    _db.session.commit()
+    login_as("petugas", "kauman")
+    page = client.get("/k/kauman/tugas/").get_data(as_text=True)
+    queue = page.split('id="task-notices-unplaced"')[1].split("</li>")[0]
+    assert "Pengumuman tanpa lokasi" in queue and '<span class="count">1</span>' in queue
+    # Its permission decides: with `notices.post` revoked from petugas, no queue.
+    from app.permissions import set_grant
+
+    with app.test_request_context():
+        set_grant(kelurahan("kauman"), "notices.post", "petugas", False)
+        _db.session.commit()
+    assert "task-notices-unplaced" not in client.get("/k/kauman/tugas/").get_data(as_text=True)
+
+
+def test_hooks_run_inside_the_kelurahan_scope(app, client, factory, extra_plugin):
+    """A plugin's hooks see only the kelurahan they are called for, and rows they add
+    belong to it, whatever scope the caller was in."""
+    from sqlalchemy import func, select
+
+    from app.models import Group
+    from app.plugins import Event, Metric
+
+    seen = {}
+
+    class Counter:
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return manifest("penghitung")
+
+        @hookimpl
+        def kp_dimension_metrics(self, kelurahan, since):
+            n = _db.session.scalar(select(func.count()).select_from(Group))
+            return [Metric("society", "n", "Kelompok", n)]
+
+        @hookimpl
+        def kp_on_event(self, event):
+            seen[event.kelurahan.slug] = _db.session.scalar(
+                select(func.count()).select_from(Group)
+            )
+
+    extra_plugin(Counter(), "penghitung")
+    for slug in ("kauman", "medono"):
+        enable_plugin(app, "penghitung", slug)
+    factory.group("kauman")
+    factory.group("kauman")
+    factory.group("medono")
+    # The test body reads across kelurahan; the hook still sees one.
+    with app.test_request_context():
+        metrics = host(app).collect(
+            "kp_dimension_metrics", kelurahan("kauman"), kelurahan=kelurahan("kauman"), since=None
+        )
+        assert [m.value for m in metrics if m.key == "n"] == [2]
+        host(app).emit(Event("group.created", kelurahan=kelurahan("medono")))
+    assert seen == {"medono": 1}
+
+
 # -- operations ------------------------------------------------------------------------------
 
 
 def test_hook_kp_demo_data(app):
     """`flask kp seed --demo` fills the plugin's demo content where it is switched on only,
     and a second run adds nothing."""
-    from kp_notices.models import Notice
+    from kp_notices import Notice
 
     enable_plugin(app, "notices", "kauman")
     runner = app.test_cli_runner()
@@ -269,7 +333,7 @@ def test_hook_kp_on_event(app, client, login_as, extra_plugin):
     client.post("/k/kauman/admin/plugin/notices/status", data={"enabled": "1"})
     assert ("plugin.enabled", "kauman") in recorder.events
     # The example plugin reacts to its own switch-on with a welcome notice.
-    page = client.get("/k/kauman/notices/").get_data(as_text=True)
+    page = client.get("/k/kauman/pengumuman/").get_data(as_text=True)
     assert "Papan pengumuman dibuka" in page
     # A sign-up in Medono, where the recorder is off, is not reported to it.
     client.post("/keluar")
@@ -291,7 +355,7 @@ def test_hook_kp_on_event(app, client, login_as, extra_plugin):
 def test_disabling_example_plugin_removes_all_five_there_only(app, client):
     """Page, menu entry, home widget, map layer and its table's content vanish from Kauman
     when switched off there, and stay in Medono; the data is kept for switching back on."""
-    from kp_notices.models import Notice
+    from kp_notices import Notice
 
     for slug in ("kauman", "medono"):
         enable_plugin(app, "notices", slug)
@@ -300,11 +364,11 @@ def test_disabling_example_plugin_removes_all_five_there_only(app, client):
     def visible(slug):
         home = client.get(f"/k/{slug}/").get_data(as_text=True)
         return {
-            "page": client.get(f"/k/{slug}/notices/").status_code == 200,
-            "menu": f'href="/k/{slug}/notices/"' in home,
+            "page": client.get(f"/k/{slug}/pengumuman/").status_code == 200,
+            "menu": f'href="/k/{slug}/pengumuman/"' in home,
             "widget": "Pengumuman terbaru" in home,
-            "layer": f"/k/{slug}/notices/map.geojson" in home,
-            "table": client.get(f"/k/{slug}/notices/map.geojson").status_code == 200
+            "layer": f"/k/{slug}/peta/notices.geojson" in home,
+            "table": client.get(f"/k/{slug}/peta/notices.geojson").status_code == 200
             and f"Pengumuman {slug}"
             in client.get(f"/k/{slug}/cari?q=pengumuman").get_data(as_text=True),
         }

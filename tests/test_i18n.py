@@ -1,20 +1,22 @@
-"""Languages: Bahasa Indonesia by default, English on request, and a complete English catalog.
+"""Languages: Bahasa Indonesia by default, English on request, and complete English catalogues:
+the core's and one per plugin.
 
-The catalog checks re-extract every translatable string from the code with the mapping in
-babel.cfg, so a string added to a view or template without an English translation fails here,
-with the list of what is missing.
+The catalogue checks re-extract every translatable string from the code as
+scripts/catalogs.py does (babel.cfg for the core, babel-plugin.cfg for each plugin), so a
+string added to a view or template without an English translation fails here, with the list
+of what is missing.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import re
 import tempfile
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from conftest import PASSWORD, enable_plugin
@@ -23,17 +25,27 @@ from app.extensions import db as _db
 from app.models import User
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSLATIONS = ROOT / "translations"
-POT = TRANSLATIONS / "messages.pot"
-EN_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
-EN_MO = EN_PO.with_suffix(".mo")
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
-REGENERATE = (
-    "regenerate with: .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext "
-    "-o translations/messages.pot . && .venv/bin/pybabel update --no-fuzzy-matching "
-    "-i translations/messages.pot -d translations -D messages, then translate the new entries"
-)
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]")
+
+
+def _load_catalog_tool():
+    """scripts/catalogs.py: the same extraction the maintainers run."""
+    spec = importlib.util.spec_from_file_location("kp_catalogs", ROOT / "scripts" / "catalogs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+catalogs = _load_catalog_tool()
+CATALOGUES = catalogs.catalogue_dirs()
+REGENERATE = (
+    "regenerate with: .venv/bin/python scripts/catalogs.py extract, then translate the new "
+    "entries (empty msgstr) in the catalogue's translations/en/LC_MESSAGES/messages.po"
+)
+
+
+def _name(folder: Path) -> str:
+    return "core" if folder == ROOT else folder.relative_to(ROOT).as_posix()
 
 
 def _read(path: Path, locale: str | None = None):
@@ -42,19 +54,22 @@ def _read(path: Path, locale: str | None = None):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def compiled_catalog():
-    """Compile the English .po into the .mo the app loads (the .mo files are not in git), so
-    this module works on its own too. Written atomically: other runs may read it meanwhile."""
-    catalog = _read(EN_PO, locale="en")
-    handle, tmp = tempfile.mkstemp(dir=EN_MO.parent, prefix=".messages-", suffix=".mo")
-    try:
-        with os.fdopen(handle, "wb") as fileobj:
-            write_mo(fileobj, catalog, use_fuzzy=True)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the .mo stays for `make run` too
-        os.replace(tmp, EN_MO)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def compiled_catalogs():
+    """Compile every English .po into the .mo the app loads (the .mo files are not in git),
+    so this module works on its own too. Written atomically: other runs may read it."""
+    for folder in CATALOGUES:
+        po = catalogs.po_path(folder, "en")
+        mo = po.with_suffix(".mo")
+        catalog = _read(po, locale="en")
+        handle, tmp = tempfile.mkstemp(dir=mo.parent, prefix=".messages-", suffix=".mo")
+        try:
+            with os.fdopen(handle, "wb") as fileobj:
+                write_mo(fileobj, catalog, use_fuzzy=True)
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; the .mo stays for `make run`
+            os.replace(tmp, mo)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
 
 def _ids(message) -> tuple[str, ...]:
@@ -66,48 +81,52 @@ def _strings(message) -> tuple[str, ...]:
 
 
 @functools.cache
-def _source_messages() -> dict[str, list[str]]:
-    """Every msgid in the code today, with where it appears, extracted as babel.cfg says."""
-    from babel.messages import frontend
-
-    parse = getattr(frontend, "parse_mapping_cfg", None) or frontend.parse_mapping
-    with (ROOT / "babel.cfg").open(encoding="utf-8") as fileobj:
-        method_map, options_map = parse(fileobj)
+def _source_messages(folder: Path) -> dict[str, list[str]]:
+    """Every msgid in the catalogue's code today, with where it appears."""
     found: dict[str, list[str]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS
-    ):
-        msgid = message[0] if isinstance(message, tuple) else message
-        if msgid:
-            found.setdefault(msgid, []).append(f"{filename}:{lineno}")
+    for message in catalogs.extract(folder):
+        if message.id:
+            msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+            found.setdefault(msgid, []).extend(f"{f}:{n}" for f, n in message.locations)
     return found
 
 
-# -- the catalog ------------------------------------------------------------------------------
+# -- the catalogues ---------------------------------------------------------------------------
 
 
-def test_extraction_finds_strings_from_core_templates_and_plugins():
-    found = _source_messages()
-    assert "Wajib diisi." in found  # app/forms.py, lazy _l()
-    assert "Kata sandi" in found  # forms and templates
-    assert "Lupa kata sandi?" in found  # templates/account/login.html, _() in Jinja
-    assert "Pengumuman terbaru" in found  # the example plugin
-    assert not any(".venv" in where for places in found.values() for where in places)
+def test_every_plugin_ships_its_own_catalogue():
+    plugin_dirs = [p for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists()]
+    plugin_dirs.append(ROOT / "tests" / "example_plugin" / "kp_notices")
+    missing = [p.name for p in plugin_dirs if p not in CATALOGUES]
+    assert not missing, f"plugins without translations/: {missing}"
 
 
-def test_every_string_in_the_code_has_an_english_translation():
-    found = _source_messages()
-    english = {m.id: m for m in _read(EN_PO, locale="en") if m.id}
+def test_extraction_keeps_each_catalogue_to_its_own_strings():
+    core = _source_messages(ROOT)
+    assert "Wajib diisi." in core  # app/forms.py, lazy _l()
+    assert "Lupa kata sandi?" in core  # templates/account/login.html, _() in Jinja
+    assert "Pengumuman terbaru" not in core  # the example plugin's, in its own catalogue
+    notices = _source_messages(ROOT / "tests" / "example_plugin" / "kp_notices")
+    assert "Pengumuman terbaru" in notices and "Wajib diisi." not in notices
+    assert not any(".venv" in where for places in core.values() for where in places)
+
+
+@pytest.mark.parametrize("folder", CATALOGUES, ids=_name)
+def test_every_string_in_the_code_has_an_english_translation(folder):
+    found = _source_messages(folder)
+    english = {_ids(m)[0]: m for m in _read(catalogs.po_path(folder, "en"), locale="en") if m.id}
     missing = sorted(msgid for msgid in found if msgid not in english)
-    assert not missing, "Not in translations/en/LC_MESSAGES/messages.po ({}):\n{}".format(
+    assert not missing, "Not in {}'s English catalogue ({}):\n{}".format(
+        _name(folder),
         REGENERATE,
         "\n".join(f"  {msgid!r}  ({', '.join(found[msgid])})" for msgid in missing),
     )
 
 
-def test_the_pot_template_matches_the_code():
-    found = set(_source_messages())
-    template = {m.id for m in _read(POT) if m.id}
+@pytest.mark.parametrize("folder", CATALOGUES, ids=_name)
+def test_the_pot_template_matches_the_code(folder):
+    found = set(_source_messages(folder))
+    template = {m.id for m in _read(folder / "translations" / "messages.pot") if m.id}
     template = {msgid[0] if isinstance(msgid, tuple) else msgid for msgid in template}
     assert not (found - template), f"New strings missing from messages.pot; {REGENERATE}:\n" + (
         "\n".join(f"  {msgid!r}" for msgid in sorted(found - template))
@@ -117,9 +136,10 @@ def test_the_pot_template_matches_the_code():
     )
 
 
-def test_every_english_translation_is_complete_and_keeps_its_placeholders():
-    template = [m for m in _read(POT) if m.id]
-    english = {m.id: m for m in _read(EN_PO, locale="en") if m.id}
+@pytest.mark.parametrize("folder", CATALOGUES, ids=_name)
+def test_every_english_translation_is_complete_and_keeps_its_placeholders(folder):
+    template = [m for m in _read(folder / "translations" / "messages.pot") if m.id]
+    english = {m.id: m for m in _read(catalogs.po_path(folder, "en"), locale="en") if m.id}
     assert template, "messages.pot is empty"
     problems = []
     for entry in template:
@@ -143,7 +163,7 @@ def test_every_english_translation_is_complete_and_keeps_its_placeholders():
                     string % values
                 except (KeyError, ValueError, TypeError) as exc:
                     problems.append(f"{entry.id!r} → {string!r}: cannot format ({exc})")
-    assert not problems, "English catalog problems:\n" + "\n".join(problems)
+    assert not problems, f"{_name(folder)} English catalogue problems:\n" + "\n".join(problems)
 
 
 def test_placeholder_check_catches_a_renamed_placeholder():

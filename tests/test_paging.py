@@ -8,8 +8,8 @@ from conftest import enable_plugin
 
 HUGE = "9" * 25
 LISTS = [
-    "/k/kauman/reports/",
-    "/k/kauman/reports/saya",
+    "/k/kauman/laporan/",
+    "/k/kauman/laporan/saya",
     "/k/kauman/umkm/",
     "/umkm/",
     "/k/kauman/admin/warga",

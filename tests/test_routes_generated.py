@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from kp_notices.models import Notice
+from kp_notices import Notice
 from sqlalchemy import select
 
 from app.models import (
@@ -53,6 +53,8 @@ PUBLIC = {
     "public.open_data": "the open data list",
     "public.open_data_download": "open data downloads",
     "public.dashboard": "the public dashboard",
+    "public.map_layer": "map data of any plugin's public layer",
+    "moved": "a plugin's former URL, redirected permanently to its current one",
     "public.set_language": "choosing a language works before signing in",
     "public.healthz": "health check for the load balancer",
     "account.login": "the sign-in page itself",
@@ -63,7 +65,6 @@ PUBLIC = {
     "groups.index": "community groups are listed publicly",
     "groups.show": "a group's public page",
     "notices.index": "example plugin: the public notice board",
-    "notices.geojson": "example plugin: the notice board's map layer",
     "reports.index": "reports: the public map and list of reports",
     "reports.show": "reports: a report's public page",
     "reports.comments": "reports: a report's comments (htmx fragment of the public page)",
@@ -89,9 +90,11 @@ PUBLIC = {
     "open311.create_request": "Open311: API clients authenticate with an api_key, not a session",
 }
 
-# PUBLIC endpoints whose GET answers a redirect (to this path) instead of 200.
+# PUBLIC endpoints whose GET answers a redirect (to this path, given the URL asked for)
+# instead of 200.
 PUBLIC_REDIRECTS = {
-    "reports.comments": lambda w: f"/k/{w.own.slug}/reports/{w.own.report_id}",  # without htmx
+    "reports.comments": lambda w, url: f"/k/{w.own.slug}/laporan/{w.own.report_id}",  # no htmx
+    "moved": lambda w, url: url.replace("/reports/", "/laporan/", 1),  # a plugin's former path
 }
 
 # POST routes allowed to skip CSRF, with the reason. Each must authenticate its caller
@@ -408,6 +411,8 @@ OWN_VALUES = {
     "token": lambda w, p: w.reset_token,
     "relpath": lambda w, p: w.media_relpath,
     "filename": lambda w, p: "css/app.css",
+    "layer_id": lambda w, p: "notices",
+    "rest": lambda w, p: str(p.report_id),  # a former path's remainder (Manifest.former_paths)
 }
 
 # Arguments that mean something else under one blueprint; looked up before the two above.
@@ -674,7 +679,7 @@ def test_kelurahan_pages_show_only_their_own_rows(app, client, db, world):
         scope = query_scope(rule, world.own.slug)
         if not (in_kelurahan(rule) or scope is not None) or "GET" not in rule.methods:
             continue
-        if int_arguments(rule) or string_ids(rule):
+        if int_arguments(rule) or string_ids(rule) or rule.endpoint in PUBLIC_REDIRECTS:
             continue
         try:
             url = path(rule, own_values(world, world.own, rule))
@@ -900,7 +905,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_except_on_public_pages(app, clie
                             f"{rule.endpoint}: GET {url} answered {response.status_code}, "
                             "expected a redirect (PUBLIC_REDIRECTS)"
                         )
-                    elif target != PUBLIC_REDIRECTS[rule.endpoint](world):
+                    elif target != PUBLIC_REDIRECTS[rule.endpoint](world, urlsplit(url).path):
                         failures.append(f"{rule.endpoint}: GET {url} redirected to {target!r}")
                 elif method == "GET" and response.status_code != 200:
                     failures.append(
@@ -915,3 +920,67 @@ def test_anonymous_visitors_are_sent_to_sign_in_except_on_public_pages(app, clie
     if stale:
         failures.append(f"PUBLIC names endpoints that no longer exist: {stale}")
     assert not failures, report("sign-in rule broken", failures)
+
+
+# -- permissions and roles -------------------------------------------------------------------
+
+
+def guard_of(app, rule) -> tuple[str | None, str | None]:
+    """(permission, role) a route's view requires, as its decorator marks it."""
+    view = app.view_functions[rule.endpoint]
+    return getattr(view, "kp_permission", None), getattr(view, "kp_role", None)
+
+
+def test_guarded_routes_refuse_a_resident_until_the_grant_or_role_is_theirs(
+    app, client, db, world
+):
+    """Every route guarded by a permission (@permission_required) or a role: a resident of
+    the kelurahan gets 403 on GET and POST and nothing changes. Once the kelurahan admin
+    grants each permission to residents, the permission routes let them in; the role routes
+    let in whoever holds the role."""
+    from app.permissions import set_grant
+
+    sign_in(client, world.own.resident)
+    before = snapshot(db)
+    failures, guarded = [], []
+    for rule in rules(app):
+        permission, role = guard_of(app, rule)
+        if not (permission or role):
+            continue
+        try:
+            url = path(rule, own_values(world, world.own, rule))
+        except UnknownArgument as exc:
+            failures.append(str(exc))
+            continue
+        guarded.append((rule, permission, role, url))
+        for method in methods(rule):
+            data = POST_DATA.get(rule.endpoint, lambda w: {})(world)
+            response = fetch(client, url, method, data=data)
+            if response.status_code != 403:
+                failures.append(
+                    f"{rule.endpoint} needs {permission or role}: a resident's {method} {url} "
+                    f"answered {response.status_code}, expected 403"
+                )
+    assert {p for _r, p, _role, _u in guarded} >= {"reports.handle", "umkm.review", None}
+    assert {r for _r, _p, r, _u in guarded} >= {"petugas", "admin", "admin_kota"}
+    assert changed_tables(before, snapshot(db)) == []
+
+    kauman = kelurahan(world.own.slug)
+    with app.test_request_context():
+        for permission in {p for _r, p, _role, _u in guarded if p}:
+            set_grant(kauman, permission, "warga", True)
+        db.session.commit()
+    holders = {
+        "petugas": make_user("petugas", world.own.slug),
+        "admin": world.own.admin,
+        "admin_kota": world.city_admin,
+    }
+    for rule, permission, role, url in guarded:
+        if "GET" not in rule.methods:
+            continue
+        sign_in(client, world.own.resident if permission else holders[role])
+        response = fetch(client, url)
+        if response.status_code == 403:
+            who = "a resident granted " + permission if permission else "a " + role
+            failures.append(f"{rule.endpoint}: GET {url} refused {who}")
+    assert not failures, report("guarded routes", failures)

@@ -33,7 +33,7 @@ from ..forms import (
     SignupForm,
 )
 from ..mail import send_to_user
-from ..models import Kelurahan, Notification, PasswordReset, RoleAssignment, User, utcnow
+from ..models import Kelurahan, Notification, PasswordReset, Role, RoleAssignment, User, utcnow
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..phone import InvalidPhone, looks_like_phone, normalize_phone
 from ..plugins import Event, host
@@ -75,6 +75,19 @@ def _home_url(user: User) -> str:
     return url_for("public.kelurahan_home", kelurahan_slug=user.home_kelurahan.slug)
 
 
+def landing_url(user: User) -> str:
+    """Where a sign-in without a `next` lands: staff on their "Tugas saya" (in their home
+    kelurahan when they work there, else the first where they do), the city admin on the
+    city's pages, residents on their kelurahan's home."""
+    if user.is_city_admin:
+        return url_for("city.index")
+    staff = [r for r in user.roles if r.role in (Role.PETUGAS.value, Role.ADMIN.value)]
+    if staff:
+        home = next((r for r in staff if r.kelurahan_id == user.home_kelurahan_id), staff[0])
+        return url_for("tasks.index", kelurahan_slug=home.kelurahan.slug)
+    return _home_url(user)
+
+
 @bp.route("/masuk", methods=["GET", "POST"])
 @limiter.limit(SIGNIN_LIMIT, key_func=_identifier_key, methods=["POST"], deduct_when=_failed)
 @limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=_failed)
@@ -91,7 +104,7 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("Selamat datang, %(name)s.", name=user.display_name), "success")
-            return redirect(safe_next(_home_url(user)))
+            return redirect(safe_next(landing_url(user)))
         form.password.errors.append(_("E-mail/nomor HP atau kata sandi salah."))
     return render_template("account/login.html", form=form, next=safe_next(""))
 

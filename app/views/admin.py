@@ -9,12 +9,19 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import audit, tenancy
+from .. import audit, caching, permissions, tenancy
 from ..auth import admin_required, staff_required
 from ..extensions import db, htmx
-from ..forms import GROUP_KIND_LABELS, ROLE_LABELS, EmptyForm, IdentityForm, RoleForm
+from ..forms import (
+    GROUP_KIND_LABELS,
+    GROUP_ROLE_LABELS,
+    ROLE_LABELS,
+    EmptyForm,
+    IdentityForm,
+    RoleForm,
+)
 from ..media import ImageRejected, save_upload
-from ..models import AuditEntry, Group, GroupMember, PluginState, Role, RoleAssignment, User, utcnow
+from ..models import AuditEntry, Group, GroupMember, Role, RoleAssignment, User, utcnow
 from ..notify import notify
 from ..paging import page_number
 from ..plugins import DIMENSIONS, Event, SettingError, host
@@ -96,6 +103,8 @@ def identity():
             before=before,
             after=_identity_snapshot(kelurahan),
         )
+        # Every worker keeps the identity in memory: have them all reload it.
+        caching.bump_after_commit(db.session, caching.CONFIG, caching.kelurahan_stamp(kelurahan.id))
         db.session.commit()
         flash(_("Identitas kelurahan disimpan."), "success")
         return redirect(url_for("admin.identity"))
@@ -283,16 +292,6 @@ def _manifest_or_404(plugin_id: str):
     return manifest
 
 
-def _state(plugin_id: str) -> PluginState:
-    state = host().states(g.kelurahan).get(plugin_id)
-    if state is None:
-        state = PluginState(
-            kelurahan_id=g.kelurahan.id, plugin_id=plugin_id, enabled=False, settings={}
-        )
-        db.session.add(state)
-    return state
-
-
 @bp.get("/plugin")
 @admin_required
 def plugins():
@@ -311,68 +310,16 @@ def plugins():
     )
 
 
-def set_plugin_enabled(kelurahan, plugin_id: str, enabled: bool, actor=None) -> str | None:
-    """Switch a plugin for one kelurahan; returns an error message or None. Not committed."""
-    kp = host()
-    manifest = kp.manifests[plugin_id]
-    if enabled:
-        missing = [req for req in manifest.requires if not kp.is_enabled(kelurahan, req)]
-        if missing:
-            names = ", ".join(str(kp.manifests[m].name) for m in missing)
-            return _("Aktifkan dahulu: %(names)s.", names=names)
-    else:
-        dependants = [
-            m
-            for m in kp.manifests.values()
-            if plugin_id in m.requires and kp.is_enabled(kelurahan, m.id)
-        ]
-        if dependants:
-            names = ", ".join(str(m.name) for m in dependants)
-            return _(
-                "Fitur ini dipakai oleh: %(names)s. Matikan fitur tersebut terlebih dahulu.",
-                names=names,
-            )
-    state = kp.states(kelurahan).get(plugin_id)
-    if state is None:
-        state = PluginState(
-            kelurahan_id=kelurahan.id, plugin_id=plugin_id, enabled=False, settings={}
-        )
-        db.session.add(state)
-    before = {"enabled": state.enabled}
-    state.enabled = enabled
-    audit.record(
-        "plugin.enabled" if enabled else "plugin.disabled",
-        "plugin",
-        plugin_id,
-        kelurahan=kelurahan,
-        before=before,
-        after={"enabled": enabled},
-        actor=actor,
-    )
-    kp.forget_states()
-    return None
-
-
 @bp.post("/plugin/<plugin_id>/status")
 @admin_required
 def toggle_plugin(plugin_id: str):
     manifest = _manifest_or_404(plugin_id)
     EmptyForm().validate_on_submit() or abort(400)
     enabled = request.form.get("enabled") == "1"
-    error = set_plugin_enabled(g.kelurahan, plugin_id, enabled)
+    error = host().switch(g.kelurahan, plugin_id, enabled, actor=current_user)
     if error:
-        db.session.rollback()
         message, category = error, "error"
     else:
-        db.session.commit()
-        host().emit(
-            Event(
-                "plugin.enabled" if enabled else "plugin.disabled",
-                kelurahan=g.kelurahan,
-                actor=current_user,
-                payload={"plugin_id": plugin_id},
-            )
-        )
         message = (_("%(name)s diaktifkan.") if enabled else _("%(name)s dimatikan.")) % {
             "name": manifest.name
         }
@@ -415,17 +362,7 @@ def plugin_settings(plugin_id: str):
             except SettingError as exc:
                 errors[setting.key] = exc.message
         if not errors:
-            state = _state(plugin_id)
-            before = dict(state.settings or {})
-            state.settings = parsed
-            audit.record(
-                "plugin.settings_changed",
-                "plugin",
-                plugin_id,
-                kelurahan=g.kelurahan,
-                before=before,
-                after=parsed,
-            )
+            host().save_settings(g.kelurahan, plugin_id, parsed)
             db.session.commit()
             flash(_("Pengaturan %(name)s disimpan.", name=manifest.name), "success")
             return redirect(url_for("admin.plugin_settings", plugin_id=plugin_id))
@@ -433,6 +370,57 @@ def plugin_settings(plugin_id: str):
     return render_template(
         "admin/plugin_settings.html", manifest=manifest, values=values, errors=errors, form=form
     ), status
+
+
+@bp.route("/plugin/<plugin_id>/izin", methods=["GET", "POST"])
+@admin_required
+def plugin_permissions(plugin_id: str):
+    """The role × permission grid of one plugin: a tick grants, no tick revokes. Saving
+    changes only what differs, each change audited."""
+    manifest = _manifest_or_404(plugin_id)
+    roles = permissions.grid_roles(manifest)
+    form = EmptyForm()
+    if request.method == "POST":
+        form.validate_on_submit() or abort(400)
+        changed = 0
+        for permission in manifest.permissions:
+            for role in roles:
+                ticked = request.form.get(f"{permission.key}|{role}") == "1"
+                changed += permissions.set_grant(g.kelurahan, permission.key, role, ticked)
+        db.session.commit()
+        if changed:
+            message = _("Izin %(name)s disimpan (%(n)s perubahan).", name=manifest.name, n=changed)
+            flash(message, "success")
+        else:
+            flash(_("Tidak ada perubahan izin."), "info")
+        return redirect(url_for("admin.plugin_permissions", plugin_id=plugin_id))
+    grid = {
+        (permission.key, role): permissions.is_granted(g.kelurahan, permission.key, role)
+        for permission in manifest.permissions
+        for role in roles
+    }
+    return render_template(
+        "admin/plugin_permissions.html",
+        manifest=manifest,
+        roles=roles,
+        role_labels=permission_role_labels(roles),
+        grid=grid,
+        form=form,
+    )
+
+
+def permission_role_labels(roles: list[str]) -> dict[str, str]:
+    """Row labels of the permission grid, in the reader's language."""
+    declared = {r.key: r for r in host().group_roles()}
+    labels = {}
+    for role in roles:
+        if role.startswith(permissions.GROUP_PREFIX):
+            key = role[len(permissions.GROUP_PREFIX) :]
+            name = declared[key].label if key in declared else GROUP_ROLE_LABELS.get(key, key)
+            labels[role] = _("Anggota kelompok dengan peran %(role)s", role=name)
+        else:
+            labels[role] = str(ROLE_LABELS[role])
+    return labels
 
 
 @bp.get("/audit")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,9 +9,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import tenancy
+from .. import audit, tenancy
 from ..auth import login_required
 from ..extensions import db, limiter
+from ..formatting import slugify
 from ..forms import GROUP_KIND_LABELS, EmptyForm, GroupForm, InviteForm
 from ..models import Group, GroupMember
 from ..notify import notify
@@ -24,13 +22,8 @@ from .account import find_user
 bp = Blueprint("groups", __name__, url_prefix="/k/<kelurahan_slug>/kelompok")
 
 
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "kelompok"
-
-
 def unique_group_slug(name: str) -> str:
-    base = slugify(name)[:120]
+    base = slugify(name, "kelompok")[:120]
     taken = set(db.session.execute(select(Group.slug).where(Group.slug.like(f"{base}%"))).scalars())
     slug, n = base, 2
     while slug in taken:
@@ -106,6 +99,7 @@ def show(group_id: int):
         invite_form=InviteForm(),
         form=EmptyForm(),
         is_leader=group.is_leader(current_user),
+        member_roles=member_roles(group),
     )
 
 
@@ -193,6 +187,7 @@ def invite(group_id: int):
         invite_form=form,
         form=EmptyForm(),
         is_leader=True,
+        member_roles=member_roles(group),
     ), 422
 
 
@@ -221,6 +216,65 @@ def accept(group_id: int, member_id: int):
         )
         db.session.commit()
         flash(_("%(name)s sekarang anggota.", name=member.user.display_name), "success")
+    return redirect(url_for("groups.show", group_id=group.id))
+
+
+def member_roles(group: Group) -> dict[str, object]:
+    """Roles the leader may give a member of this group: anggota, and the group roles that
+    plugins switched on here declare for groups of its kind (a KSM's operator)."""
+    kp = host()
+    roles: dict[str, object] = {"anggota": _l("anggota")}
+    for plugin_id in kp.enabled_ids(g.kelurahan):
+        for role in kp.manifests[plugin_id].group_roles:
+            if group.kind in role.kinds:
+                roles[role.key] = role.label
+    return roles
+
+
+@bp.post("/<int:group_id>/anggota/<int:member_id>/peran")
+@login_required
+def set_member_role(group_id: int, member_id: int):
+    """The leader gives an active member a role; roles may carry permissions (audited)."""
+    group = _group(group_id)
+    if not group.is_leader(current_user):
+        abort(403)
+    EmptyForm().validate_on_submit() or abort(400)
+    member = _member(group, member_id)
+    role = request.form.get("role") or ""
+    roles = member_roles(group)
+    if member.role == "ketua" or member.status != "active" or role not in roles:
+        flash(_("Peran tidak dapat diberikan kepada anggota ini."), "error")
+        return redirect(url_for("groups.show", group_id=group.id))
+    if role != member.role:
+        before = {"role": member.role}
+        member.role = role
+        audit.record(
+            "group.member_role_changed",
+            "group_member",
+            member.id,
+            kelurahan=g.kelurahan,
+            before=before,
+            after={"role": role, "group_id": group.id, "user_id": member.user_id},
+        )
+        notify(
+            member.user,
+            _l("Peran Anda di %(group)s kini: %(role)s.", group=group.name, role=roles[role]),
+            url=url_for("groups.show", group_id=group.id),
+            kelurahan=g.kelurahan,
+        )
+        db.session.commit()
+        host().emit(
+            Event(
+                "group.member_role_changed",
+                kelurahan=g.kelurahan,
+                actor=current_user,
+                payload={"group_id": group.id, "member_id": member.id, "role": role},
+            )
+        )
+        flash(
+            _("%(name)s kini %(role)s.", name=member.user.display_name, role=roles[role]),
+            "success",
+        )
     return redirect(url_for("groups.show", group_id=group.id))
 
 

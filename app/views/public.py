@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     g,
@@ -22,9 +18,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
+from .. import maplayers
 from ..directory import all_kelurahan, by_kecamatan
+from ..exports import csv_response, geojson_response
 from ..extensions import csrf
+from ..formatting import WIB
 from ..geo import feature_collection, point_feature
 from ..i18n import LANG_COOKIE
 from ..plugins import DIMENSIONS, host
@@ -36,7 +36,18 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 def city_home():
     rows = all_kelurahan()
-    return render_template("public/city_home.html", groups=by_kecamatan(rows), count=len(rows))
+    return render_template(
+        "public/city_home.html",
+        groups=by_kecamatan(rows),
+        count=len(rows),
+        city_pages=city_nav_items(),
+    )
+
+
+def city_nav_items() -> list:
+    """Links to the plugins' city-wide pages (the UMKM catalogue, the tourism guide)."""
+    user = current_user if current_user.is_authenticated else None
+    return sorted(host().city_collect("kp_city_nav_items", user=user), key=lambda i: i.order)
 
 
 @bp.get("/kelurahan.geojson")
@@ -60,14 +71,50 @@ def kelurahan_geojson():
     return jsonify(feature_collection(features))
 
 
+def viewer_role(kelurahan) -> str:
+    """What a cached panel may vary with: the viewer's role in the kelurahan."""
+    if not current_user.is_authenticated:
+        return "anon"
+    if current_user.is_city_admin:
+        return "admin"
+    assignment = current_user.role_in(kelurahan)
+    return assignment.role if assignment is not None else "user"
+
+
+def _render_widgets(plugin: str, widgets: list) -> tuple[list[dict], bool]:
+    """A plugin's widgets rendered by the core (a broken template skips its panel)."""
+    rendered = []
+    for widget in widgets:
+        try:
+            html = render_template(widget.template, **widget.context)
+        except Exception:
+            current_app.logger.exception("widget %s of plugin %s failed", widget.id, plugin)
+            if current_app.testing and current_app.config.get("KP_RAISE_PLUGIN_ERRORS"):
+                raise
+            continue
+        # The core rendered it from the plugin's template: already escaped.
+        markup = Markup(html)  # noqa: S704
+        rendered.append(
+            {"id": widget.id, "title": str(widget.title), "html": markup, "order": widget.order}
+        )
+    return rendered, all(w.cache for w in widgets)
+
+
 @bp.get("/k/<kelurahan_slug>/")
 def kelurahan_home():
     kelurahan = g.kelurahan
     kp = host()
     user = current_user if current_user.is_authenticated else None
     widgets = sorted(
-        kp.collect("kp_home_widgets", kelurahan, kelurahan=kelurahan, user=user),
-        key=lambda w: w.order,
+        kp.cached(
+            "kp_home_widgets",
+            kelurahan,
+            viewer_role(kelurahan),
+            _render_widgets,
+            kelurahan=kelurahan,
+            user=user,
+        ),
+        key=lambda w: w["order"],
     )
     layers = kp.collect("kp_map_layers", kelurahan, kelurahan=kelurahan)
     features = [kp.manifests[pid] for pid in kp.enabled_ids(kelurahan)]
@@ -76,10 +123,20 @@ def kelurahan_home():
         kelurahan=kelurahan,
         widgets=widgets,
         layers=layers,
-        layers_json=[layer.as_json() for layer in layers],
+        layers_json=[layer.as_json(maplayers.layer_url(layer)) for layer in layers],
         features=features,
         dimensions=DIMENSIONS,
     )
+
+
+@bp.get("/k/<kelurahan_slug>/peta/<layer_id>.geojson")
+def map_layer(layer_id: str):
+    """Any plugin's map layer as GeoJSON: ?bbox=minLng,minLat,maxLng,maxLat and the
+    layer's own filters; at most 500 points, grid clusters beyond."""
+    answer = maplayers.response(g.kelurahan, layer_id)
+    if answer is None:
+        abort(404)
+    return answer
 
 
 @bp.get("/k/<kelurahan_slug>/cari")
@@ -108,29 +165,35 @@ def open_data_download(dataset_id: str, fmt: str):
     filename = f"{g.kelurahan.slug}-{dataset.id}"
     if fmt == "csv" and dataset.csv:
         header, rows = dataset.csv()
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        return Response(
-            buffer.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-        )
+        return csv_response(f"{filename}.csv", header, rows)
     if fmt == "geojson" and dataset.geojson:
-        return Response(
-            json.dumps(dataset.geojson(), ensure_ascii=False),
-            mimetype="application/geo+json",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.geojson"'},
-        )
+        return geojson_response(f"{filename}.geojson", dataset.geojson())
     abort(404)
+
+
+def period_start(days: int = 30, now: datetime | None = None) -> datetime:
+    """The start of the day (WIB) `days` days ago: the same all day, so cached figures
+    for a period can be shared."""
+    local = (now or datetime.now(WIB)).astimezone(WIB) - timedelta(days=days)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _plain_metrics(plugin: str, metrics: list) -> tuple[list, bool]:
+    from ..plugins import Metric
+
+    return [Metric(m.dimension, m.key, str(m.label), m.value) for m in metrics], True
 
 
 @bp.get("/k/<kelurahan_slug>/dasbor")
 def dashboard():
-    since = datetime.now(UTC) - timedelta(days=30)
-    metrics = host().collect(
-        "kp_dimension_metrics", g.kelurahan, kelurahan=g.kelurahan, since=since
+    since = period_start()
+    metrics = host().cached(
+        "kp_dimension_metrics",
+        g.kelurahan,
+        since.date().isoformat(),
+        _plain_metrics,
+        kelurahan=g.kelurahan,
+        since=since,
     )
     by_dimension = {key: [m for m in metrics if m.dimension == key] for key in DIMENSIONS}
     return render_template(

@@ -99,7 +99,7 @@ def test_admin_switches_the_example_plugin_and_its_menu_entry_follows(
     expect(entry).to_be_visible()
     expect(page.get_by_role("heading", name="Pengumuman terbaru")).to_be_visible()
     entry.click()
-    expect(page).to_have_url(re.compile(r"/k/kauman/notices/$"))
+    expect(page).to_have_url(re.compile(r"/k/kauman/pengumuman/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Papan pengumuman")
 
     page.goto("/k/medono/")

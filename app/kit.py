@@ -1,0 +1,380 @@
+"""The plugin kit: the one module a plugin imports from the core.
+
+Everything a plugin may use is re-exported here, and only here; the rest of `app` is
+private to the core and may change without notice (tests/test_kit.py fails when a module
+under plugins/ or tests/example_plugin/ imports anything else from `app`).
+
+A small plugin is one module (tests/example_plugin/kp_notices/ is a whole one):
+
+    from flask import Blueprint, render_template
+    from app import kit
+
+    bp = Blueprint("notices", __name__, template_folder="templates")  # /k/<slug>/<path>/
+
+    @kit.hookimpl
+    def kp_plugin_manifest():
+        return kit.Manifest("notices", _l("Pengumuman"), "governance", ..., path="pengumuman")
+
+Conventions the host applies without a hook:
+
+* `bp` is served at `/k/<kelurahan_slug>/<path>/` and `city_bp` at `/<path>/`, where
+  `<path>` is `Manifest.path` (Indonesian: `laporan`, `wisata`), by default the id;
+  `Manifest.former_paths` redirect permanently to it. Blueprint names start with the id.
+* A `migrations/` folder beside the module is the plugin's Alembic branch; its first
+  revision has `down_revision = None`, `branch_labels = ("<id>",)`, `depends_on = "0001_core"`.
+* A `translations/` folder beside the module is the plugin's own catalogue
+  (`translations/en/LC_MESSAGES/messages.po`), loaded next to the core's.
+* Tables are named `<id>_<thing>`; tenant tables subclass `TenantMixin`.
+
+**Tenancy.** Inside a kelurahan's pages and hooks, ORM statements on `TenantMixin` models see
+only that kelurahan's rows (joins, subqueries and counts included) and new rows get its id.
+Three things bypass the filter and must never touch a tenant table in a plugin:
+`text()` SQL, Core `Table` statements (`Model.__table__`, `insert(table)`), and
+`session.get()` / `db.get_or_404()` (an identity-map lookup runs no query). Use
+`get_or_404(Model, id)` from here instead. tests/test_kit.py fails when a plugin uses them.
+
+**Caching.** Home widgets, dimension metrics and map-layer answers are cached per
+kelurahan. After a committed change, `emit("<id>.<what>")`: it renews the plugin's cached
+answers in that kelurahan for every worker, and tells other plugins (`kp_on_event`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Iterable
+
+from flask import current_app, g, has_request_context, request, url_for
+from flask_babel import force_locale, gettext, lazy_gettext, ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from .audit import record as audit
+from .auth import admin_required, is_admin, is_staff, login_required, staff_required
+from .exports import csv_response, csv_text, geojson_response
+from .extensions import csrf, db, htmx, limiter
+from .formatting import WIB, kg, rupiah, slugify, snippet, wib
+from .forms import (
+    INVALID_CHOICE,
+    REQUIRED,
+    EmptyForm,
+    IndonesianPhone,
+    MissingLocation,
+    read_location,
+)
+from .geo import (
+    BadBBox,
+    BBox,
+    degree_box,
+    distance_m,
+    feature_collection,
+    in_bounds,
+    point_feature,
+    rows_as_features,
+)
+from .imaging import ImageRejected, media_path
+from .media import save_upload
+from .models import (
+    Group,
+    GroupKind,
+    GroupMember,
+    Kelurahan,
+    Media,
+    Role,
+    RoleAssignment,
+    TenantMixin,
+    User,
+    UTCDateTime,
+    utcnow,
+)
+from .notify import notify
+from .paging import MAX_PAGE, page_number
+from .permissions import can, permission_required, require
+from .phone import InvalidPhone, format_phone, normalize_phone, wa_me_url
+from .plugins import (
+    DIMENSIONS,
+    Dataset,
+    Event,
+    GroupRole,
+    HomeWidget,
+    Manifest,
+    MapLayer,
+    Metric,
+    NavItem,
+    Permission,
+    SearchHit,
+    Setting,
+    SettingError,
+    StaffTask,
+    hookimpl,
+    host,
+)
+from .queries import count_and_oldest, count_rows, latest
+from .seed import DEMO_PASSWORDS, ensure_user, load_reference
+from .tenancy import TenantScopeError, all_kelurahan, get_or_404, scoped_to
+from .urls import safe_next
+
+log = logging.getLogger(__name__)
+
+_l = lazy_gettext
+
+# -- the current kelurahan and plugins ---------------------------------------------------------
+
+
+def current_kelurahan():
+    """The kelurahan of the page being served (None outside /k/<slug>/)."""
+    return g.get("kelurahan")
+
+
+def plugin_settings(plugin_id: str, kelurahan=None) -> dict:
+    """A plugin's settings in `kelurahan` (the current one), defaults filled in."""
+    return host().settings(kelurahan or g.kelurahan, plugin_id)
+
+
+def is_enabled(plugin_id: str, kelurahan=None) -> bool:
+    return host().is_enabled(kelurahan or g.kelurahan, plugin_id)
+
+
+def enabled_kelurahan(plugin_id: str) -> list:
+    """The kelurahan where the plugin is switched on (city-wide pages), by name."""
+    ids = host().enabled_kelurahan_ids(plugin_id)
+    return sorted((k for k in host().all_kelurahan() if k.id in ids), key=lambda k: k.name)
+
+
+def emit(name: str, payload: dict | None = None, *, kelurahan=None, actor=None) -> None:
+    """After a commit: announce `<plugin id>.<what>` in the kelurahan (the current one).
+    Renews the plugin's cached widgets, metrics and map layers there for every worker,
+    and calls the other plugins' `kp_on_event`."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    host().emit(
+        Event(name, kelurahan=kelurahan or g.get("kelurahan"), actor=actor, payload=payload or {})
+    )
+
+
+# -- maps ------------------------------------------------------------------------------------
+
+
+def map_layer_response(layer_id: str):
+    """Serve one of the plugin's map layers at a URL of its own (with the request's bbox and
+    filters), exactly as the core serves it at /k/<slug>/peta/<layer id>.geojson."""
+    from flask import abort
+
+    from . import maplayers
+
+    answer = maplayers.response(g.kelurahan, layer_id)
+    if answer is None:
+        abort(404)
+    return answer
+
+
+# -- requests, forms and limits ----------------------------------------------------------------
+
+
+def user_key(prefix: str = "user") -> str:
+    """A rate-limit key per signed-in account (per address for visitors)."""
+    from .extensions import client_ip
+
+    if current_user.is_authenticated:
+        return f"{prefix}:{current_user.id}"
+    return f"{prefix}:ip:{client_ip()}"
+
+
+def saved_response(response) -> bool:
+    """For Flask-Limiter's `deduct_when`: only what was actually saved (a redirect after a
+    POST) counts towards a limit, not a form sent back to be fixed."""
+    return current_user.is_authenticated and response.status_code in (302, 303)
+
+
+def form_status() -> int:
+    """A form shown again after a refused POST answers 422; a first GET 200."""
+    return 422 if request.method == "POST" else 200
+
+
+def strip(value):
+    """WTForms filter: surrounding whitespace off a text field."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def public_url(endpoint: str, **values) -> str:
+    """A full URL for text read outside the site (WhatsApp, e-mail, CSV, Open311): the
+    configured public address (KP_PUBLIC_URL), never the request's Host header."""
+    base = (current_app.config.get("KP_PUBLIC_URL") or "").rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+# -- media -------------------------------------------------------------------------------------
+
+
+def remove_media_files(media_rows: Iterable[Media]) -> None:
+    """Delete the stored files of uploads whose rows were rolled back (or deleted)."""
+    root = current_app.config["KP_MEDIA_ROOT"]
+    for media in media_rows:
+        if media is None:
+            continue
+        try:
+            media_path(root, media.relpath).unlink(missing_ok=True)
+        except Exception:  # cleanup must not hide the error that brought us here
+            log.warning("could not remove an upload's file", exc_info=True)
+
+
+# -- people ------------------------------------------------------------------------------------
+
+
+def holders_of(permission: str, kelurahan=None) -> list[User]:
+    """Active accounts that hold `permission` in the kelurahan through their role there."""
+    from .permissions import is_granted
+
+    kelurahan = kelurahan or g.kelurahan
+    roles = [r for r in ("warga", "petugas", "admin") if is_granted(kelurahan, permission, r)]
+    if not roles:
+        return []
+    return list(
+        db.session.execute(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                RoleAssignment.kelurahan_id == kelurahan.id,
+                RoleAssignment.role.in_(roles),
+                User.is_active_account.is_(True),
+            )
+            .order_by(User.id)
+        ).scalars()
+    )
+
+
+def notify_holders(permission: str, message, *, url: str | None = None) -> None:
+    """Tell everyone who holds `permission` here (staff of a queue), except the person
+    acting. `message` is a lazy string, rendered in each recipient's language."""
+    me = current_user.id if current_user.is_authenticated else None
+    for user in holders_of(permission):
+        if user.id != me:
+            notify(user, message, url=url, kelurahan=g.kelurahan)
+
+
+# -- demo content ------------------------------------------------------------------------------
+
+
+def point_near(lat: float, lng: float, rng: random.Random, radius_m: float = 450):
+    """A random point within `radius_m` of (lat, lng), for believable demo locations."""
+    distance = radius_m * math.sqrt(rng.random())
+    angle = rng.uniform(0, 2 * math.pi)
+    dlat = distance * math.cos(angle) / 111_320
+    dlng = distance * math.sin(angle) / (111_320 * math.cos(math.radians(lat)))
+    return round(lat + dlat, 6), round(lng + dlng, 6)
+
+
+def demo_user(email: str, name: str, kelurahan, role: str | None = "warga", *, password=None):
+    """A demo account (created once), verified as a resident of `kelurahan`."""
+    return ensure_user(email, name, password or DEMO_PASSWORDS["warga"], kelurahan, role)
+
+
+__all__ = [
+    "DEMO_PASSWORDS",
+    "DIMENSIONS",
+    "INVALID_CHOICE",
+    "MAX_PAGE",
+    "REQUIRED",
+    "WIB",
+    "BBox",
+    "BadBBox",
+    "Dataset",
+    "EmptyForm",
+    "Event",
+    "Group",
+    "GroupKind",
+    "GroupMember",
+    "GroupRole",
+    "HomeWidget",
+    "ImageRejected",
+    "IndonesianPhone",
+    "InvalidPhone",
+    "Kelurahan",
+    "Manifest",
+    "MapLayer",
+    "Media",
+    "Metric",
+    "MissingLocation",
+    "NavItem",
+    "Permission",
+    "Role",
+    "RoleAssignment",
+    "SearchHit",
+    "Setting",
+    "SettingError",
+    "StaffTask",
+    "TenantMixin",
+    "TenantScopeError",
+    "UTCDateTime",
+    "User",
+    "_l",
+    "admin_required",
+    "all_kelurahan",
+    "audit",
+    "can",
+    "count_and_oldest",
+    "count_rows",
+    "csrf",
+    "csv_response",
+    "csv_text",
+    "current_kelurahan",
+    "current_user",
+    "db",
+    "degree_box",
+    "demo_user",
+    "distance_m",
+    "emit",
+    "enabled_kelurahan",
+    "feature_collection",
+    "force_locale",
+    "form_status",
+    "format_phone",
+    "geojson_response",
+    "get_or_404",
+    "gettext",
+    "holders_of",
+    "hookimpl",
+    "host",
+    "htmx",
+    "in_bounds",
+    "is_admin",
+    "is_enabled",
+    "is_staff",
+    "kg",
+    "latest",
+    "lazy_gettext",
+    "limiter",
+    "map_layer_response",
+    "load_reference",
+    "login_required",
+    "ngettext",
+    "normalize_phone",
+    "notify",
+    "notify_holders",
+    "page_number",
+    "permission_required",
+    "plugin_settings",
+    "point_feature",
+    "point_near",
+    "public_url",
+    "read_location",
+    "remove_media_files",
+    "require",
+    "rows_as_features",
+    "rupiah",
+    "safe_next",
+    "saved_response",
+    "save_upload",
+    "scoped_to",
+    "slugify",
+    "snippet",
+    "staff_required",
+    "strip",
+    "user_key",
+    "utcnow",
+    "wa_me_url",
+    "wib",
+]
