@@ -1,13 +1,19 @@
 """Smart Society: community reports (laporan warga) on a map, with a public staff workflow
-and an Open311 GeoReport v2 endpoint."""
+and an Open311 GeoReport v2 endpoint.
+
+The host serves `bp` at /k/<slug>/laporan/ (old /k/<slug>/reports/ URLs redirect there) and
+finds migrations/ and translations/ by convention; kp_init_app adds the unusual parts, the
+city-wide Open311 endpoint and the CLI group. Importing the view modules below registers
+their routes on `bp` before the host registers it.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from app.kit import Manifest, Permission, Setting, _l, hookimpl, host
 
-from flask_babel import lazy_gettext as _l
-
-from app.plugins import Manifest, Setting, hookimpl
+from . import open311, stats, views, views_engage, views_staff  # noqa: F401 - routes
+from .blueprint import bp, open311_bp  # noqa: F401 - `bp` is served by convention
+from .cli import reports_cli
 
 PLUGIN_ID = "reports"
 
@@ -26,13 +32,15 @@ DEFAULT_CATEGORIES = [
 def kp_plugin_manifest():
     return Manifest(
         id=PLUGIN_ID,
+        path="laporan",
+        former_paths=("reports",),
         name=_l("Laporan warga"),
         dimension="society",
         description=_l(
             "Warga melaporkan jalan rusak, banjir, sampah atau lampu mati di peta; "
             "petugas menindaklanjuti secara terbuka."
         ),
-        version="1.0.0",
+        version="1.1.0",
         icon="megaphone",
         settings=(
             Setting(
@@ -58,25 +66,18 @@ def kp_plugin_manifest():
                 help=_l("Kosongkan untuk hanya mencari tempat-tempat penting kelurahan."),
             ),
         ),
-        permissions=("reports.manage", "reports.moderate", "reports.api_keys"),
+        permissions=(
+            Permission("reports.handle", _l("Menangani laporan: antrean kerja dan status")),
+            Permission("reports.moderate", _l("Memoderasi laporan dan komentar")),
+            Permission("reports.api_keys", _l("Mengelola kunci API Open311"), roles=("admin",)),
+        ),
     )
 
 
 @hookimpl
 def kp_init_app(app):
-    from app.plugins import host
-
-    from . import cli, views  # noqa: F401 - views register their routes on the blueprints
-    from .blueprint import bp, open311_bp
-
-    app.register_blueprint(bp)
-    app.register_blueprint(open311_bp)
-    host(app).add_cli_command(cli.reports_cli)
+    app.register_blueprint(open311_bp, url_prefix="/open311/v2")
+    host(app).add_cli_command(reports_cli)
 
 
-@hookimpl
-def kp_migration_dirs():
-    return [str(Path(__file__).parent / "migrations")]
-
-
-from .hooks import *  # noqa: E402,F403 - the page, data and event hooks live in hooks.py
+from .hooks import *  # noqa: E402,F403 - the page, data, task and event hooks live in hooks.py

@@ -14,10 +14,7 @@ import secrets
 
 from sqlalchemy import select
 
-from app import tenancy
-from app.audit import record
-from app.extensions import db
-from app.models import Kelurahan, utcnow
+from app.kit import Kelurahan, all_kelurahan, audit, db, utcnow
 
 from .models import ApiKey
 
@@ -34,7 +31,7 @@ def issue_key(kelurahan, label: str, actor=None) -> tuple[ApiKey, str]:
     """A new key for `kelurahan`: returns the row (added and flushed) and the plaintext key,
     which is shown to the person once and never stored."""
     label = (label or "").strip()[:MAX_LABEL] or "Kunci API"
-    with tenancy.all_kelurahan():
+    with all_kelurahan():
         while True:
             plaintext = secrets.token_hex(KEY_BYTES)
             prefix = plaintext[:PREFIX_LENGTH]
@@ -54,7 +51,7 @@ def issue_key(kelurahan, label: str, actor=None) -> tuple[ApiKey, str]:
         )
         db.session.add(key)
         db.session.flush()
-        record(
+        audit(
             "reports.api_key.issue",
             "reports_api_key",
             key.id,
@@ -70,7 +67,7 @@ def find_active_key(plaintext: str | None) -> ApiKey | None:
     by its hash, so no comparison runs on the secret itself."""
     if not plaintext or len(plaintext) > 200:
         return None
-    with tenancy.all_kelurahan():
+    with all_kelurahan():
         return db.session.execute(
             select(ApiKey).where(
                 ApiKey.key_hash == hash_key(plaintext), ApiKey.revoked_at.is_(None)
@@ -80,7 +77,7 @@ def find_active_key(plaintext: str | None) -> ApiKey | None:
 
 def keys_of(kelurahan) -> list[ApiKey]:
     """Every key of the kelurahan, newest first, revoked ones included."""
-    with tenancy.all_kelurahan():
+    with all_kelurahan():
         return list(
             db.session.execute(
                 select(ApiKey)
@@ -92,14 +89,14 @@ def keys_of(kelurahan) -> list[ApiKey]:
 
 def get_key(kelurahan, key_id: int) -> ApiKey | None:
     """One key of the kelurahan by id (None when it belongs elsewhere or does not exist)."""
-    with tenancy.all_kelurahan():
+    with all_kelurahan():
         return db.session.execute(
             select(ApiKey).where(ApiKey.kelurahan_id == kelurahan.id, ApiKey.id == key_id)
         ).scalar_one_or_none()
 
 
 def find_by_prefix(kelurahan, prefix: str) -> ApiKey | None:
-    with tenancy.all_kelurahan():
+    with all_kelurahan():
         return db.session.execute(
             select(ApiKey).where(
                 ApiKey.kelurahan_id == kelurahan.id, ApiKey.prefix == (prefix or "").strip()
@@ -107,17 +104,18 @@ def find_by_prefix(kelurahan, prefix: str) -> ApiKey | None:
         ).scalar_one_or_none()
 
 
-def revoke_key(key: ApiKey, actor=None) -> bool:
-    """Revoke `key` from now on; False when it was already revoked."""
+def revoke_key(key: ApiKey, actor=None, kelurahan=None) -> bool:
+    """Revoke `key` from now on; False when it was already revoked. `kelurahan` is the
+    key's (looked up when not given)."""
     if key.revoked_at is not None:
         return False
-    with tenancy.all_kelurahan():
+    with all_kelurahan():
         key.revoked_at = utcnow()
-        record(
+        audit(
             "reports.api_key.revoke",
             "reports_api_key",
             key.id,
-            kelurahan=db.session.get(Kelurahan, key.kelurahan_id),
+            kelurahan=kelurahan or db.session.get(Kelurahan, key.kelurahan_id),
             before={"revoked": False, "prefix": key.prefix},
             after={"revoked": True, "prefix": key.prefix},
             actor=actor,

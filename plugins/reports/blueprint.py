@@ -1,5 +1,6 @@
-"""The plugin's blueprints: kelurahan pages under /k/<slug>/reports/ and the city-wide
-Open311 endpoint at /open311/v2/."""
+"""The plugin's blueprints. The host serves `bp` at /k/<slug>/laporan/ (the manifest's
+path) by convention; the city-wide Open311 endpoint is mounted at /open311/v2/ by
+kp_init_app."""
 
 from pathlib import Path
 
@@ -8,9 +9,8 @@ from flask import Blueprint
 bp = Blueprint(
     "reports",
     __name__,
-    url_prefix="/k/<kelurahan_slug>/reports",
     template_folder=str(Path(__file__).parent / "templates"),
     static_folder=str(Path(__file__).parent / "static"),
 )
 
-open311_bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+open311_bp = Blueprint("open311", __name__)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
 
-from app.extensions import db
-from app.formatting import wib
-from app.models import Kelurahan
-from app.plugins import host
+from app.kit import Kelurahan, db, host, wib
+
+from .apikeys import find_by_prefix, issue_key, keys_of, revoke_key
 
 reports_cli = AppGroup("reports", help="Community reports (plugin reports).")
 
@@ -21,9 +19,7 @@ def api_key_group():
 
 def _kelurahan(slug: str) -> Kelurahan:
     """The kelurahan with this slug, where the reports plugin is switched on."""
-    row = db.session.execute(
-        select(Kelurahan).where(Kelurahan.slug == slug.strip().lower())
-    ).scalar_one_or_none()
+    row = host().kelurahan_by_slug(slug.strip().lower())
     if row is None:
         raise click.BadParameter(f"no kelurahan with slug {slug!r}", param_hint="--kelurahan")
     if not host().is_enabled(row, "reports"):
@@ -41,8 +37,6 @@ def _kelurahan(slug: str) -> Kelurahan:
 @with_appcontext
 def api_key_create(slug: str, label: str):
     """Issue a key and print it (once: it cannot be shown again)."""
-    from .apikeys import issue_key
-
     kelurahan = _kelurahan(slug)
     key, plaintext = issue_key(kelurahan, label or "CLI")
     db.session.commit()
@@ -60,8 +54,6 @@ def api_key_create(slug: str, label: str):
 @with_appcontext
 def api_key_revoke(prefix: str, slug: str):
     """Revoke the key whose first 8 characters are PREFIX."""
-    from .apikeys import find_by_prefix, revoke_key
-
     kelurahan = _kelurahan(slug)
     key = find_by_prefix(kelurahan, prefix)
     if key is None:
@@ -70,7 +62,7 @@ def api_key_revoke(prefix: str, slug: str):
             f"(see `kp reports api-key list --kelurahan {kelurahan.slug}`)",
             param_hint="PREFIX",
         )
-    if not revoke_key(key):
+    if not revoke_key(key, kelurahan=kelurahan):
         click.echo(f"Key {key.prefix} was already revoked.")
         return
     db.session.commit()
@@ -82,8 +74,6 @@ def api_key_revoke(prefix: str, slug: str):
 @with_appcontext
 def api_key_list(slug: str):
     """The kelurahan's keys: prefix, status, created, label."""
-    from .apikeys import keys_of
-
     kelurahan = _kelurahan(slug)
     keys = keys_of(kelurahan)
     if not keys:

@@ -9,14 +9,12 @@ kelurahan that already has reports gets nothing.
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import RoleAssignment, User, utcnow
+from app.kit import RoleAssignment, User, db, point_near, utcnow
 
 from .models import Report, ReportFollow, ReportSupport, ReportUpdate, Status
 from .queries import categories
@@ -202,15 +200,6 @@ def _fill(text: str, rng: random.Random) -> str:
     return text.format(**values)
 
 
-def _point_near(lat: float, lng: float, rng: random.Random, radius_m: float = 450):
-    """A point within `radius_m` of (lat, lng), uniform over the disc."""
-    distance = radius_m * math.sqrt(rng.random())
-    angle = rng.uniform(0, 2 * math.pi)
-    dlat = distance * math.cos(angle) / 111_320
-    dlng = distance * math.sin(angle) / (111_320 * math.cos(math.radians(lat)))
-    return round(lat + dlat, 6), round(lng + dlng, 6)
-
-
 def seed_demo_reports(kelurahan) -> int:
     """Add demo reports to `kelurahan` unless it already has reports; returns how many."""
     existing = db.session.scalar(
@@ -245,7 +234,7 @@ def seed_demo_reports(kelurahan) -> int:
     for i, (status, age) in enumerate(zip(statuses, ages, strict=True)):
         category = usable[i % len(usable)] if i < len(usable) else rng.choice(usable)
         title, description = rng.choice(TEMPLATES.get(category, TEMPLATES["Lainnya"]))
-        lat, lng = _point_near(kelurahan.lat, kelurahan.lng, rng)
+        lat, lng = point_near(kelurahan.lat, kelurahan.lng, rng)
         created_at = now - timedelta(days=age)
         reporter = rng.choice(residents) if residents and rng.random() < 0.6 else None
         report = Report(

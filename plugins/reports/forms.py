@@ -1,14 +1,21 @@
-"""Forms of the reports plugin; messages in Indonesian, translated through the catalog."""
+"""Forms of the reports plugin (residents' and staff's); messages in Indonesian, translated
+through the plugin's catalogue."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
+from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.forms import INVALID_CHOICE, REQUIRED, MissingLocation, read_location
+from app.kit import INVALID_CHOICE, REQUIRED, MissingLocation, db, read_location, strip
+
+from .labels import STATUS_LABELS
+from .models import STATUS_VALUES, Report, Status
+from .workflow import allowed_next, note_required
 
 MAX_PHOTOS = 3
 MAX_DESCRIPTION = 4000
@@ -75,14 +82,10 @@ FLAG_REASONS = {
 }
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class CommentForm(FlaskForm):
     body = TextAreaField(
         _l("Komentar"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(REQUIRED),
             Length(1, MAX_COMMENT, _l("Komentar paling banyak 2000 karakter.")),
@@ -97,4 +100,138 @@ class FlagForm(FlaskForm):
         choices=list(FLAG_REASONS.items()),
         validators=[DataRequired(REQUIRED)],
         invalid_choice_message=INVALID_CHOICE,
+    )
+
+
+# -- staff -------------------------------------------------------------------------------------
+
+MAX_NOTE = 2000
+MAX_REASON = 300
+
+
+class StatusForm(FlaskForm):
+    """A status change of one report; validated against the transition table."""
+
+    to_status = SelectField(
+        _l("Ubah status menjadi"),
+        id="staff-to-status",
+        validators=[DataRequired(REQUIRED)],
+        validate_choice=False,  # checked in validate() with a message that names both states
+    )
+    note = TextAreaField(
+        _l("Catatan untuk publik"),
+        id="staff-note",
+        validators=[
+            Length(max=MAX_NOTE, message=_l("Catatan paling banyak 2000 karakter.")),
+        ],
+        description=_l(
+            "Tampil di riwayat status laporan. Wajib diisi saat menutup atau membuka kembali "
+            "laporan."
+        ),
+    )
+    duplicate_of = StringField(
+        _l("Nomor laporan asli"),
+        id="staff-duplicate-of",
+        description=_l("Hanya untuk status Duplikat: nomor (#) laporan asli di kelurahan ini."),
+    )
+
+    def __init__(self, report: Report, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.original: Report | None = None
+        self.to_status.choices = [("", _("— Pilih status —"))] + [
+            (value, STATUS_LABELS[value]) for value in allowed_next(report.status)
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        report, target = self.report, self.to_status.data or ""
+        if target and target not in STATUS_VALUES:
+            self.to_status.errors.append(INVALID_CHOICE)
+            return False
+        if target and target not in allowed_next(report.status):
+            self.to_status.errors.append(
+                _(
+                    "Laporan berstatus %(current)s tidak dapat diubah menjadi %(target)s.",
+                    current=STATUS_LABELS[report.status],
+                    target=STATUS_LABELS[target],
+                )
+            )
+            return False
+        if not ok:
+            return False
+        if note_required(report.status, target) and not (self.note.data or "").strip():
+            self.note.errors.append(
+                _("Catatan wajib diisi saat menutup atau membuka kembali laporan.")
+            )
+            ok = False
+        if target == Status.DUPLIKAT.value:
+            self.original = self._find_original()
+            ok = ok and self.original is not None
+        return ok
+
+    def _find_original(self) -> Report | None:
+        """The report this one duplicates: another visible report of this kelurahan that
+        does not (through a chain of duplicates) point back here."""
+        raw = (self.duplicate_of.data or "").strip().lstrip("#").strip()
+        errors = self.duplicate_of.errors
+        if not raw:
+            errors.append(_("Isi nomor laporan asli untuk status Duplikat."))
+            return None
+        if not raw.isdigit():
+            errors.append(_("Isi dengan nomor laporan, misalnya 12."))
+            return None
+        original_id = int(raw)
+        if original_id == self.report.id:
+            errors.append(_("Laporan tidak dapat menjadi duplikat dari dirinya sendiri."))
+            return None
+        # The session is scoped to this kelurahan: another kelurahan's report is not found.
+        original = db.session.execute(
+            select(Report).where(Report.id == original_id)
+        ).scalar_one_or_none()
+        if original is None:
+            errors.append(_("Laporan #%(id)s tidak ada di kelurahan ini.", id=original_id))
+            return None
+        if original.is_hidden:
+            errors.append(
+                _("Laporan #%(id)s disembunyikan dari publik; pilih laporan lain.", id=original_id)
+            )
+            return None
+        seen, node = {self.report.id}, original
+        while node is not None:
+            if node.id in seen:
+                errors.append(
+                    _(
+                        "Laporan #%(id)s sudah tercatat sebagai duplikat dari laporan ini.",
+                        id=original_id,
+                    )
+                )
+                return None
+            seen.add(node.id)
+            node = node.duplicate_of
+        return original
+
+
+class HideForm(FlaskForm):
+    """Hide a report or comment from the public. The reason may stay empty only when the item
+    is already hidden ("keep hidden" keeps the old reason)."""
+
+    reason = StringField(
+        _l("Alasan disembunyikan"),
+        id="staff-hide-reason",
+        validators=[Length(max=MAX_REASON, message=_l("Alasan paling banyak 300 karakter."))],
+        description=_l("Dicatat di log audit dan terlihat oleh petugas."),
+    )
+    origin = HiddenField()
+    next = HiddenField()
+
+
+class ApiKeyForm(FlaskForm):
+    label = StringField(
+        _l("Nama kunci"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=120, message=_l("Paling banyak 120 karakter.")),
+        ],
+        description=_l("Misalnya nama aplikasi atau mitra yang memakai kunci ini."),
     )

@@ -1,21 +1,38 @@
 """Hooks through which reports appear on the kelurahan's pages, maps, dashboards, search,
-open data and demo content. Every query names the kelurahan explicitly and leaves hidden
-(moderated) reports out; each hook is a fixed number of queries whatever the data size."""
+open data, staff's "Tugas saya" and demo content. Every query names the kelurahan
+explicitly and leaves hidden (moderated) reports out; each hook is a fixed number of
+queries whatever the data size."""
 
 from __future__ import annotations
 
-from flask import render_template, url_for
-from flask_babel import lazy_gettext as _l
+from flask import url_for
 from sqlalchemy import func, or_, select
 
-from app.extensions import db
-from app.formatting import snippet
-from app.geo import rows_as_features
-from app.models import User
-from app.plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, hookimpl
+from app.kit import (
+    Dataset,
+    HomeWidget,
+    MapLayer,
+    Metric,
+    NavItem,
+    SearchHit,
+    StaffTask,
+    User,
+    _l,
+    can,
+    count_and_oldest,
+    count_rows,
+    db,
+    hookimpl,
+    latest,
+    rows_as_features,
+    snippet,
+)
 
+from .demo import seed_demo_reports
 from .labels import STATUS_LABELS
-from .models import Report, ReportSupport
+from .models import Report, ReportFlag, ReportSupport, Status
+from .queries import map_query
+from .stats import counts_by_category, medians, this_month
 
 __all__ = [
     "kp_nav_items",
@@ -24,6 +41,7 @@ __all__ = [
     "kp_home_widgets",
     "kp_search",
     "kp_open_data",
+    "kp_staff_tasks",
     "kp_demo_data",
 ]
 
@@ -33,14 +51,30 @@ def kp_nav_items(kelurahan, user):
     return [NavItem(_l("Laporan"), url_for("reports.index", kelurahan_slug=kelurahan.slug), 20)]
 
 
+def _point_properties(row) -> dict:
+    """What the map's popups and the reports page read of each point (the core adds
+    `id` and `url`)."""
+    return {
+        "title": row.title,
+        "category": row.category,
+        "status": row.status,
+        "open": not Status(row.status).is_closed,
+    }
+
+
 @hookimpl
 def kp_map_layers(kelurahan):
     return [
         MapLayer(
             "reports",
             _l("Laporan warga"),
-            url_for("reports.map_geojson", kelurahan_slug=kelurahan.slug, status="open"),
-            "megaphone",
+            query=map_query,
+            columns=(Report.title, Report.category, Report.status),
+            properties=_point_properties,
+            link="reports.show",
+            link_arg="report_id",
+            params={"status": "open"},
+            icon="megaphone",
         )
     ]
 
@@ -49,18 +83,14 @@ def _public(kelurahan):
     return select(Report).where(Report.kelurahan_id == kelurahan.id, Report.hidden_at.is_(None))
 
 
-def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
 @hookimpl
 def kp_dimension_metrics(kelurahan, since):
-    from .stats import counts_by_category, medians
-
     by_category = counts_by_category(kelurahan.id, since=since)
     received = sum(v["total"] for v in by_category.values())
     open_now = sum(v["open"] for v in by_category.values())
-    fixed = _count(_public(kelurahan).where(Report.status == "selesai", Report.closed_at >= since))
+    fixed = count_rows(
+        _public(kelurahan).where(Report.status == "selesai", Report.closed_at >= since)
+    )
     metrics = [
         Metric("society", "reports_received", _l("Laporan warga masuk"), received),
         Metric("society", "reports_open", _l("Laporan warga masih terbuka"), open_now),
@@ -81,30 +111,68 @@ def kp_dimension_metrics(kelurahan, since):
 
 @hookimpl
 def kp_home_widgets(kelurahan, user):
-    from .stats import this_month
-
-    latest = (
-        db.session.execute(
-            _public(kelurahan).order_by(Report.created_at.desc(), Report.id.desc()).limit(5)
-        )
-        .scalars()
-        .all()
-    )
     start, end = this_month()
-    received = _count(_public(kelurahan).where(Report.created_at >= start, Report.created_at < end))
-    fixed = _count(
-        _public(kelurahan).where(
-            Report.status == "selesai", Report.closed_at >= start, Report.closed_at < end
+    public = _public(kelurahan)
+    received = count_rows(public.where(Report.created_at >= start, Report.created_at < end))
+    fixed = count_rows(
+        public.where(Report.status == "selesai", Report.closed_at >= start, Report.closed_at < end)
+    )
+    context = {
+        "reports": latest(
+            Report, 5, Report.kelurahan_id == kelurahan.id, Report.hidden_at.is_(None)
+        ),
+        "received": received,
+        "fixed": fixed,
+        "status_labels": STATUS_LABELS,
+    }
+    return [
+        HomeWidget(
+            "reports-latest",
+            _l("Laporan warga terbaru"),
+            "reports/_widget.html",
+            context,
+            order=30,
         )
-    )
-    html = render_template(
-        "reports/_widget.html",
-        reports=latest,
-        received=received,
-        fixed=fixed,
-        status_labels=STATUS_LABELS,
-    )
-    return [HomeWidget("reports-latest", _l("Laporan warga terbaru"), html, order=30)]
+    ]
+
+
+@hookimpl
+def kp_staff_tasks(kelurahan, user):
+    tasks = []
+    if can("reports.handle", user=user, kelurahan=kelurahan):
+        count, oldest = count_and_oldest(
+            _public(kelurahan).where(Report.first_response_at.is_(None)),
+            Report.created_at,
+        )
+        tasks.append(
+            StaffTask(
+                "reports-unanswered",
+                _l("Laporan menunggu tanggapan pertama"),
+                count,
+                url_for("reports.work_queue", kelurahan_slug=kelurahan.slug),
+                oldest,
+                order=20,
+            )
+        )
+    if can("reports.moderate", user=user, kelurahan=kelurahan):
+        # One row per flagged report or comment, dated by its first unreviewed flag.
+        flagged = (
+            select(ReportFlag)
+            .where(ReportFlag.kelurahan_id == kelurahan.id, ReportFlag.reviewed_at.is_(None))
+            .group_by(ReportFlag.target_type, ReportFlag.target_id)
+        )
+        count, oldest = count_and_oldest(flagged, func.min(ReportFlag.created_at))
+        tasks.append(
+            StaffTask(
+                "reports-flagged",
+                _l("Laporan dan komentar ditandai warga"),
+                count,
+                url_for("reports.moderation", kelurahan_slug=kelurahan.slug),
+                oldest,
+                order=25,
+            )
+        )
+    return tasks
 
 
 @hookimpl
@@ -224,6 +292,4 @@ def kp_open_data(kelurahan):
 
 @hookimpl
 def kp_demo_data(kelurahan):
-    from .demo import seed_demo_reports
-
     seed_demo_reports(kelurahan)

@@ -18,8 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.models import Media, TenantMixin, User, UTCDateTime, utcnow
+from app.kit import Media, TenantMixin, User, UTCDateTime, db, utcnow
 
 
 class Status(enum.StrEnum):

@@ -24,25 +24,35 @@ import json
 import math
 import re
 import secrets
-import unicodedata
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
+from functools import wraps
 
-from flask import Response, current_app, g, request, url_for
+from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from app import tenancy
-from app.extensions import client_ip, csrf, db, limiter
-from app.formatting import WIB
-from app.geo import in_bounds
-from app.models import Kelurahan, PluginState, utcnow
-from app.plugins import host
+from app.kit import (
+    WIB,
+    Kelurahan,
+    csrf,
+    db,
+    emit,
+    host,
+    in_bounds,
+    limiter,
+    public_url,
+    scoped_to,
+    slugify,
+    user_key,
+    utcnow,
+)
 
 from .apikeys import find_active_key, hash_key
 from .blueprint import open311_bp
+from .geocoding import geocode
 from .models import CLOSED, Report, ReportPhoto, ReportUpdate, Status
 from .queries import categories, public_reports
 
@@ -177,21 +187,32 @@ def _arg(name: str) -> str:
 
 def jurisdiction() -> Kelurahan:
     """The kelurahan named by jurisdiction_id (required: this endpoint serves them all),
-    made the current one; 404 where the reports plugin is switched off."""
+    made the current one; 404 where the reports plugin is switched off. The caller runs
+    its queries inside `scoped_to(kelurahan.id)`."""
     slug = _arg("jurisdiction_id").lower()
     if not slug:
         raise Open311Error(400, _("jurisdiction_id wajib diisi: slug kelurahan, misalnya kauman."))
-    kelurahan = db.session.execute(
-        select(Kelurahan).where(Kelurahan.slug == slug)
-    ).scalar_one_or_none()
+    kelurahan = host().kelurahan_by_slug(slug)
     if kelurahan is None or not host().is_enabled(kelurahan, PLUGIN_ID):
         raise Open311Error(
             404,
             _("jurisdiction_id %(slug)s tidak ditemukan atau tidak melayani laporan.", slug=slug),
         )
-    g.kelurahan = kelurahan
-    tenancy.set_current(kelurahan.id)
+    g.kelurahan = kelurahan  # settings, url_for of kelurahan pages and events read it
     return kelurahan
+
+
+def for_jurisdiction(view):
+    """The view answers for the kelurahan of jurisdiction_id (its first argument), inside
+    that kelurahan's tenant scope."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        kelurahan = jurisdiction()
+        with scoped_to(kelurahan.id):
+            return view(kelurahan, *args, **kwargs)
+
+    return wrapped
 
 
 def parse_w3c(raw: str, *, end: bool = False) -> datetime | None:
@@ -233,9 +254,9 @@ def w3c(dt: datetime | None) -> str | None:
 
 
 def slug(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    code = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return code or "layanan-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]  # noqa: S324
+    """A category's service_code; a name with no letters or digits gets a stable one."""
+    fallback = "layanan-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]  # noqa: S324
+    return slugify(name, fallback)
 
 
 def service_codes(kelurahan, extra=()) -> dict[str, str]:
@@ -302,9 +323,7 @@ def _address(report: Report, kelurahan) -> str:
 
 
 def _service_notice(report: Report, kelurahan) -> str:
-    url = url_for(
-        "reports.show", kelurahan_slug=kelurahan.slug, report_id=report.id, _external=True
-    )
+    url = public_url("reports.show", kelurahan_slug=kelurahan.slug, report_id=report.id)
     return _(
         "Ditangani petugas Kelurahan %(name)s. Perkembangannya tampil di %(url)s",
         name=kelurahan.name,
@@ -331,9 +350,7 @@ def service_request(report: Report, kelurahan, codes: dict[str, str], notes: dic
     state = Status(report.status)
     updated = report.closed_at if state.is_closed and report.closed_at else report.updated_at
     photo = report.photos[0] if report.photos else None
-    media_url = (
-        url_for("media.serve", relpath=photo.media.relpath, _external=True) if photo else None
-    )
+    media_url = public_url("media.serve", relpath=photo.media.relpath) if photo else None
     return {
         "service_request_id": report.id,
         "status": state.open311,
@@ -438,9 +455,7 @@ def _statuses() -> set[str]:
 
 def _changeset() -> str:
     """When service definitions last changed: the latest change to the plugin's settings."""
-    latest = db.session.scalar(
-        select(func.max(PluginState.updated_at)).where(PluginState.plugin_id == PLUGIN_ID)
-    )
+    latest = host().settings_changed_at(PLUGIN_ID)
     return w3c(latest) if latest else DEFAULT_CHANGESET
 
 
@@ -460,7 +475,7 @@ def _discovery() -> dict:
         "endpoints": [
             {
                 "specification": SPECIFICATION,
-                "url": url_for("open311.index", _external=True).rstrip("/"),
+                "url": public_url("open311.index").rstrip("/"),
                 "changeset": changeset,
                 "type": "production" if production else "test",
                 "formats": ["text/xml", "application/json"],
@@ -485,15 +500,15 @@ def discovery():
 
 
 @open311_bp.get("/services.<ext>")
-def services():
-    kelurahan = jurisdiction()
+@for_jurisdiction
+def services(kelurahan):
     codes = service_codes(kelurahan)
     return respond("services", [service(kelurahan, name, code) for name, code in codes.items()])
 
 
 @open311_bp.get("/services/<service_code>.<ext>")
-def service_definition(service_code: str):
-    kelurahan = jurisdiction()
+@for_jurisdiction
+def service_definition(kelurahan, service_code: str):
     if service_code not in service_codes(kelurahan).values():
         raise Open311Error(404, _("service_code %(code)s tidak ditemukan.", code=service_code))
     return respond("service_definition", {"service_code": service_code, "attributes": []})
@@ -503,8 +518,8 @@ def service_definition(service_code: str):
 
 
 @open311_bp.get("/requests.<ext>")
-def requests():
-    kelurahan = jurisdiction()
+@for_jurisdiction
+def requests(kelurahan):
     query = public_reports()
     raw_ids = _arg("service_request_id")
     if raw_ids:  # "This overrides all other arguments."
@@ -530,8 +545,8 @@ def requests():
 
 
 @open311_bp.get("/requests/<service_request_id>.<ext>")
-def request_detail(service_request_id: str):
-    kelurahan = jurisdiction()
+@for_jurisdiction
+def request_detail(kelurahan, service_request_id: str):
     report = None
     if service_request_id.isdigit():
         report = db.session.execute(
@@ -545,8 +560,8 @@ def request_detail(service_request_id: str):
 
 
 @open311_bp.get("/tokens/<token_id>.<ext>")
-def token_lookup(token_id: str):
-    jurisdiction()
+@for_jurisdiction
+def token_lookup(kelurahan, token_id: str):
     report_id = db.session.scalar(
         public_reports().with_only_columns(Report.id).where(Report.token == token_id)
     )
@@ -562,7 +577,7 @@ def _post_limit() -> str:
 def _api_key_bucket() -> str:
     """Posting is limited per api_key (by its hash); without one, per address."""
     raw = request.values.get("api_key") or ""
-    return f"open311:key:{hash_key(raw)}" if raw else f"open311:ip:{client_ip()}"
+    return f"open311:key:{hash_key(raw)}" if raw else user_key("open311")
 
 
 def _title(description: str, category: str) -> str:
@@ -588,8 +603,6 @@ def _location(errors: list[str]) -> tuple[float, float] | None:
             return None
         return lat, lng
     if address:
-        from .views import geocode  # views imports this module at its end
-
         found = geocode(address, limit=1)
         if not found:
             errors.append(
@@ -619,6 +632,19 @@ def create_request():
             403,
             _("api_key ini tidak berlaku untuk jurisdiction_id %(slug)s.", slug=kelurahan.slug),
         )
+    with scoped_to(kelurahan.id):
+        report = _file_request(kelurahan, key)
+        filed = {
+            "service_request_id": report.id,
+            "token": report.token,
+            "service_notice": _service_notice(report, kelurahan),
+        }
+    emit("reports.filed", {"report_id": filed["service_request_id"], "source": "open311"})
+    return respond("service_requests", [filed], 201)
+
+
+def _file_request(kelurahan, key) -> Report:
+    """Validate a POSTed service request and save it as a report (committed)."""
     code = _arg("service_code")
     if not code:
         raise Open311Error(400, _("service_code wajib diisi."))
@@ -659,14 +685,4 @@ def create_request():
     )
     db.session.add(report)
     db.session.commit()
-    return respond(
-        "service_requests",
-        [
-            {
-                "service_request_id": report.id,
-                "token": report.token,
-                "service_notice": _service_notice(report, kelurahan),
-            }
-        ],
-        201,
-    )
+    return report

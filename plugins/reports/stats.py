@@ -30,8 +30,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from app.extensions import db
-from app.formatting import WIB
+from app.kit import WIB, db
 
 from .blueprint import bp
 from .models import CLOSED, Report, Status

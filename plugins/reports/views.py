@@ -1,70 +1,52 @@
 """Resident pages: the map and list, filing a report, a report's page, my reports.
 
 Staff pages live in views_staff.py, support/follow/comments/flags in views_engage.py,
-statistics in stats.py and Open311 in open311.py; importing this module registers them all.
+statistics in stats.py and Open311 in open311.py. View modules never import each other:
+what they share lives below them (lookups, pages, engagement, geocoding, queries).
 """
 
 from __future__ import annotations
-
-import json
-import logging
-from urllib.parse import urlencode
-from urllib.request import Request, urlopen
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from app import tenancy
-from app.auth import is_staff, login_required
-from app.extensions import db, htmx, limiter
-from app.geo import BadBBox, BBox, in_bounds
-from app.imaging import media_path
-from app.media import ImageRejected, save_upload
-from app.paging import page_number
-from app.seed import load_reference
+from app.kit import (
+    BadBBox,
+    BBox,
+    ImageRejected,
+    db,
+    emit,
+    htmx,
+    in_bounds,
+    limiter,
+    login_required,
+    map_layer_response,
+    page_number,
+    remove_media_files,
+    save_upload,
+    saved_response,
+    user_key,
+)
 
 from .blueprint import bp
 from .forms import ReportForm
-from .labels import ANONYMOUS, PERIOD_LABELS, STATUS_LABELS
+from .geocoding import geocode
+from .lookups import can_see_hidden, get_report, page_context
 from .models import Report, ReportFollow, ReportPhoto, ReportUpdate, Status
+from .pages import render_report_page
 from .queries import (
     apply_filters,
     categories,
-    map_features,
+    in_bbox,
     nearby_open,
     public_reports,
     read_filters,
-    settings,
     support_counts,
 )
 
-log = logging.getLogger(__name__)
 PER_PAGE = 20
-
-
-def _user_key() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else "anon"
-
-
-def get_report(report_id: int, *, allow_hidden: bool = False) -> Report:
-    """A report of the current kelurahan, or 404. Hidden ones only for staff (or on request)."""
-    report = tenancy.get_or_404(Report, report_id)
-    if report.is_hidden and not (allow_hidden or is_staff()):
-        abort(404)
-    return report
-
-
-def page_context(**extra):
-    return {
-        "status_labels": STATUS_LABELS,
-        "period_labels": PERIOD_LABELS,
-        "anonymous_label": ANONYMOUS,
-        "categories": categories(),
-        **extra,
-    }
 
 
 # -- map and list ----------------------------------------------------------------------------
@@ -78,11 +60,7 @@ def index():
     except BadBBox:
         bbox = None
     page = page_number()
-    query = apply_filters(public_reports(), filters)
-    if bbox is not None:
-        from .queries import in_bbox
-
-        query = in_bbox(query, bbox)
+    query = in_bbox(apply_filters(public_reports(), filters), bbox)
     query = query.order_by(Report.created_at.desc(), Report.id.desc())
     pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     supports = support_counts([r.id for r in pagination.items])
@@ -94,70 +72,17 @@ def index():
 
 @bp.get("/map.geojson")
 def map_geojson():
-    try:
-        bbox = BBox.parse(request.args.get("bbox"))
-    except BadBBox as exc:
-        return jsonify(error={"code": 400, "message": str(exc)}), 400
-    data = map_features(read_filters(request.args), bbox)
-    response = current_app.response_class(json.dumps(data), mimetype="application/geo+json")
-    return response
+    """The documented URL of the reports map: the core's answer for the layer (bbox, list
+    filters, at most 500 points, grid clusters beyond)."""
+    return map_layer_response("reports")
 
 
 # -- filing a report -------------------------------------------------------------------------
 
 
-def landmark_matches(query: str, limit: int = 5) -> list[dict]:
-    """The city's landmarks and the kelurahan office, searchable without the network."""
-    needle = query.lower()
-    places = [
-        {"name": p["name"], "lat": p["at"][0], "lng": p["at"][1]}
-        for p in load_reference().get("places", [])
-    ]
-    kelurahan = g.kelurahan
-    if kelurahan.lat is not None:
-        places.insert(
-            0,
-            {
-                "name": _("Kantor Kelurahan %(name)s", name=kelurahan.name),
-                "lat": kelurahan.lat,
-                "lng": kelurahan.lng,
-            },
-        )
-    return [p for p in places if needle in p["name"].lower()][:limit]
-
-
-def geocode(query: str, limit: int = 5) -> list[dict]:
-    """Landmarks first, then the configured Nominatim-compatible geocoder, inside the city."""
-    results = landmark_matches(query, limit)
-    url = settings()["geocoder_url"]
-    if url and len(results) < limit:
-        bounds = current_app.config["KP_BOUNDS"]
-        params = urlencode(
-            {
-                "q": query,
-                "format": "jsonv2",
-                "limit": limit,
-                "bounded": 1,
-                "viewbox": f"{bounds['west']},{bounds['north']},{bounds['east']},{bounds['south']}",
-            }
-        )
-        try:
-            req = Request(f"{url}?{params}", headers={"User-Agent": "KelurahanPintar/1.0"})  # noqa: S310
-            with urlopen(req, timeout=4) as response:  # noqa: S310 - an admin-set https URL
-                for item in json.load(response):
-                    lat, lng = float(item["lat"]), float(item["lon"])
-                    if in_bounds(lat, lng, bounds):
-                        results.append(
-                            {"name": item.get("display_name", query), "lat": lat, "lng": lng}
-                        )
-        except Exception:  # the geocoder is a convenience: without it, tap the map
-            log.warning("geocoder %s failed for %r", url, query, exc_info=True)
-    return results[:limit]
-
-
 @bp.get("/lokasi")
 @login_required  # it relays queries to an outside geocoder: only for people filing reports
-@limiter.limit("30 per minute", key_func=_user_key)
+@limiter.limit("30 per minute", key_func=user_key)
 def locate():
     query = (request.args.get("q") or "").strip()[:200]
     return jsonify(results=geocode(query) if len(query) >= 3 else [])
@@ -179,17 +104,12 @@ def nearby():
 
 
 def _post_key() -> str:
-    return f"reports-post:{_user_key()}"
-
-
-def _filed(response) -> bool:
-    """Only reports actually filed count towards the limit, not forms sent back to fix."""
-    return current_user.is_authenticated and response.status_code in (302, 303)
+    return user_key("reports-post")
 
 
 @bp.route("/baru", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", key_func=_post_key, methods=["POST"], deduct_when=_filed)
+@limiter.limit("10 per hour", key_func=_post_key, methods=["POST"], deduct_when=saved_response)
 def new():
     form = ReportForm()
     form.category.choices = [("", _("— Pilih kategori —"))] + [(c, c) for c in categories()]
@@ -209,6 +129,7 @@ def new():
             if not nearby:
                 report = _create(form, location)
                 if report is not None:
+                    emit("reports.filed", {"report_id": report.id, "source": "web"})
                     flash(
                         _(
                             "Laporan terkirim. Terima kasih! Anda akan diberi tahu setiap "
@@ -243,7 +164,7 @@ def _create(form: ReportForm, location) -> Report | None:
             report.photos.append(ReportPhoto(media=media, position=position))
     except ImageRejected as exc:
         db.session.rollback()
-        _remove_files(report)  # photos stored before the rejected one
+        remove_media_files(p.media for p in report.photos)  # stored before the rejected one
         form.photos.errors = [*form.photos.errors, exc.message]
         return None
     report.updates.append(
@@ -258,19 +179,9 @@ def _create(form: ReportForm, location) -> Report | None:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        _remove_files(report)
+        remove_media_files(p.media for p in report.photos)
         raise
     return report
-
-
-def _remove_files(report: Report) -> None:
-    """Delete the stored photo files of a report that was not saved."""
-    root = current_app.config["KP_MEDIA_ROOT"]
-    for photo in report.photos:
-        try:
-            media_path(root, photo.media.relpath).unlink()
-        except Exception:  # cleanup must not hide the error that brought us here
-            log.warning("could not remove a photo of an unsaved report", exc_info=True)
 
 
 # -- a report's page and my reports ----------------------------------------------------------
@@ -280,22 +191,9 @@ def _remove_files(report: Report) -> None:
 def show(report_id: int):
     report = get_report(report_id, allow_hidden=True)
     own = current_user.is_authenticated and report.reporter_id == current_user.id
-    if report.is_hidden and not (own or is_staff()):
+    if report.is_hidden and not (own or can_see_hidden()):
         abort(404)  # hidden until staff review it; its reporter may still look at it
-    db.session.execute(
-        select(Report)
-        .where(Report.id == report.id)
-        .options(
-            selectinload(Report.photos).selectinload(ReportPhoto.media),
-            selectinload(Report.updates).selectinload(ReportUpdate.actor),
-            selectinload(Report.reporter),
-        )
-    ).scalar_one()
-    from .views_engage import engagement_context
-
-    return render_template(
-        "reports/show.html", report=report, **page_context(**engagement_context(report))
-    )
+    return render_report_page(report)
 
 
 @bp.get("/saya")
@@ -312,6 +210,3 @@ def mine():
     return render_template(
         "reports/mine.html", pagination=pagination, supports=supports, **page_context()
     )
-
-
-from . import open311, stats, views_engage, views_staff  # noqa: E402,F401 - register routes

@@ -8,26 +8,43 @@ replaces (_support.html, _follow.html, _comments.html) and the message inside it
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from limits import parse as parse_limit
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
-from app import audit, tenancy
-from app.auth import is_staff, login_required
-from app.extensions import db, htmx, limiter
-from app.forms import EmptyForm
-from app.models import utcnow
+from app.kit import (
+    EmptyForm,
+    audit,
+    can,
+    db,
+    emit,
+    get_or_404,
+    htmx,
+    limiter,
+    login_required,
+    user_key,
+    utcnow,
+)
 
 from .blueprint import bp
-from .forms import FLAG_REASONS, CommentForm, FlagForm
-from .models import Report, ReportComment, ReportFlag, ReportFollow, ReportSupport
+from .engagement import (
+    comments_state,
+    exists,
+    follow_state,
+    has_supported,
+    is_following,
+    is_reporter,
+    support_state,
+)
+from .forms import CommentForm, FlagForm
+from .lookups import can_see_hidden, get_report
+from .models import ReportComment, ReportFlag, ReportFollow, ReportSupport
+from .pages import render_report_page
 from .queries import settings
 
 log = logging.getLogger(__name__)
@@ -35,101 +52,6 @@ log = logging.getLogger(__name__)
 # Comments per account; counted only when a comment is actually posted.
 COMMENT_LIMIT = parse_limit("20 per hour")
 COMMENT_LIMIT_SCOPE = "reports-comment"
-
-
-# -- what the report page shows --------------------------------------------------------------
-
-
-def _exists(model, *where) -> bool:
-    return bool(db.session.scalar(select(func.count()).select_from(model).where(*where)))
-
-
-def support_state(report) -> dict:
-    count = db.session.scalar(
-        select(func.count()).select_from(ReportSupport).where(ReportSupport.report_id == report.id)
-    )
-    supported = current_user.is_authenticated and _exists(
-        ReportSupport,
-        ReportSupport.report_id == report.id,
-        ReportSupport.user_id == current_user.id,
-    )
-    return {
-        "support_count": count or 0,
-        "supported": bool(supported),
-        "is_reporter": is_reporter(report),
-    }
-
-
-def follow_state(report) -> dict:
-    following = current_user.is_authenticated and _exists(
-        ReportFollow, ReportFollow.report_id == report.id, ReportFollow.user_id == current_user.id
-    )
-    return {"following": bool(following)}
-
-
-def comments_state(report, form: CommentForm | None = None) -> dict:
-    """The comments the viewer may see (staff also see hidden ones, marked) and which of them
-    (and whether the report) the viewer has already flagged. A fixed number of queries."""
-    staff = is_staff()
-    query = (
-        select(ReportComment)
-        .where(ReportComment.report_id == report.id)
-        .options(selectinload(ReportComment.user))
-        .order_by(ReportComment.created_at, ReportComment.id)
-    )
-    if not staff:
-        query = query.where(ReportComment.hidden_at.is_(None))
-    comments = list(db.session.execute(query).scalars())
-    flagged_report, flagged_comments = False, set()
-    if current_user.is_authenticated:
-        targets = [and_(ReportFlag.target_type == "report", ReportFlag.target_id == report.id)]
-        if comments:
-            targets.append(
-                and_(
-                    ReportFlag.target_type == "comment",
-                    ReportFlag.target_id.in_([c.id for c in comments]),
-                )
-            )
-        rows = db.session.execute(
-            select(ReportFlag.target_type, ReportFlag.target_id).where(
-                ReportFlag.user_id == current_user.id, or_(*targets)
-            )
-        ).all()
-        flagged_report = any(kind == "report" for kind, _id in rows)
-        flagged_comments = {target for kind, target in rows if kind == "comment"}
-    return {
-        "comments": comments,
-        "comment_form": form or CommentForm(formdata=None),
-        "flag_reasons": FLAG_REASONS,
-        "flagged_report": flagged_report,
-        "flagged_comments": flagged_comments,
-        "can_moderate": staff,
-    }
-
-
-def whatsapp_url(report) -> str:
-    link = url_for("reports.show", report_id=report.id, _external=True)
-    return "https://wa.me/?text=" + quote(f"{report.title} {link}", safe="")
-
-
-def engagement_context(report, *, comment_form: CommentForm | None = None) -> dict:
-    """What the report page needs for its support, follow, share, comment and flag parts."""
-    return {
-        **support_state(report),
-        **follow_state(report),
-        **comments_state(report, comment_form),
-        "whatsapp_url": whatsapp_url(report),
-    }
-
-
-def is_reporter(report) -> bool:
-    return current_user.is_authenticated and report.reporter_id == current_user.id
-
-
-def _report_or_404(report_id: int) -> Report:
-    from .views import get_report
-
-    return get_report(report_id)
 
 
 def _back(report, anchor: str = ""):
@@ -147,28 +69,21 @@ def _check_csrf() -> None:
 @bp.post("/<int:report_id>/dukung")
 @login_required
 def support(report_id: int):
-    report = _report_or_404(report_id)
+    report = get_report(report_id)
     _check_csrf()
     category = "success"
     if is_reporter(report):
         message, category = _("Ini laporan Anda sendiri; dukungan datang dari warga lain."), "info"
-    elif _exists(
-        ReportSupport,
-        ReportSupport.report_id == report.id,
-        ReportSupport.user_id == current_user.id,
-    ):
+    elif has_supported(report):
         message, category = _("Anda sudah mendukung laporan ini."), "info"
     else:
         db.session.add(ReportSupport(report_id=report.id, user_id=current_user.id))
         # Someone with the same problem wants to know when it is fixed.
-        if not _exists(
-            ReportFollow,
-            ReportFollow.report_id == report.id,
-            ReportFollow.user_id == current_user.id,
-        ):
+        if not is_following(report):
             db.session.add(ReportFollow(report_id=report.id, user_id=current_user.id))
         try:
             db.session.commit()
+            emit("reports.supported", {"report_id": report.id})
             message = _(
                 "Dukungan Anda tercatat. Anda akan diberi tahu setiap ada perubahan status."
             )
@@ -194,7 +109,7 @@ def support(report_id: int):
 @login_required
 def follow(report_id: int):
     """Follow or stop following (a toggle): followers are notified of status changes."""
-    report = _report_or_404(report_id)
+    report = get_report(report_id)
     _check_csrf()
     row = db.session.execute(
         select(ReportFollow).where(
@@ -252,23 +167,18 @@ def _render_comments(report, *, form=None, message=None, category="success", sta
             comment_message_category=category,
             **comments_state(report, form),
         )
-    from .views import page_context
-
-    return (
-        render_template(
-            "reports/show.html",
-            report=report,
-            comment_message=message,
-            comment_message_category=category,
-            **page_context(**engagement_context(report, comment_form=form)),
-        ),
+    return render_report_page(
+        report,
         status,
+        comment_form=form,
+        comment_message=message,
+        comment_message_category=category,
     )
 
 
 @bp.get("/<int:report_id>/komentar")
 def comments(report_id: int):
-    report = _report_or_404(report_id)
+    report = get_report(report_id)
     if htmx:
         return _render_comments(report)
     return _back(report, "#komentar")
@@ -277,7 +187,7 @@ def comments(report_id: int):
 @bp.post("/<int:report_id>/komentar")
 @login_required
 def comment(report_id: int):
-    report = _report_or_404(report_id)
+    report = get_report(report_id)
     form = CommentForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -311,7 +221,7 @@ def comment(report_id: int):
 
 
 def _flag_key() -> str:
-    return f"reports-flag:{getattr(current_user, 'id', 'anon')}"
+    return user_key("reports-flag")
 
 
 def _hide_after_flags(target_type: str, target) -> bool:
@@ -334,7 +244,7 @@ def _hide_after_flags(target_type: str, target) -> bool:
         target.hidden_reason = _(
             "Disembunyikan otomatis setelah %(n)s tanda dari warga", n=flaggers
         )
-    entry = audit.record(
+    entry = audit(
         "report.auto_hidden",
         "report" if target_type == "report" else "report_comment",
         target.id,
@@ -355,7 +265,7 @@ def _add_flag(target_type: str, target, owner_id: int | None, form: FlagForm):
     if owner_id == current_user.id:
         return _("Anda tidak dapat menandai tulisan Anda sendiri."), "info", False
     already = _("Anda sudah menandai ini. Petugas akan meninjaunya."), "info", False
-    if _exists(
+    if exists(
         ReportFlag,
         ReportFlag.target_type == target_type,
         ReportFlag.target_id == target.id,
@@ -377,6 +287,8 @@ def _add_flag(target_type: str, target, owner_id: int | None, form: FlagForm):
         return already
     hidden = _hide_after_flags(target_type, target)
     db.session.commit()
+    if hidden and target_type == "report":
+        emit("reports.hidden", {"report_id": target.id, "by": "flags"})
     if hidden:
         return (
             _("Terima kasih. Tulisan ini disembunyikan sampai ditinjau petugas."),
@@ -390,10 +302,10 @@ def _add_flag(target_type: str, target, owner_id: int | None, form: FlagForm):
 @login_required
 @limiter.limit("30 per hour", key_func=_flag_key)
 def flag_report(report_id: int):
-    report = _report_or_404(report_id)
+    report = get_report(report_id)
     message, category, hidden = _add_flag("report", report, report.reporter_id, FlagForm())
     flash(message, category)
-    if hidden and not is_staff():
+    if hidden and not can_see_hidden():
         return redirect(url_for("reports.index"))
     return _back(report)
 
@@ -402,9 +314,9 @@ def flag_report(report_id: int):
 @login_required
 @limiter.limit("30 per hour", key_func=_flag_key)
 def flag_comment(comment_id: int):
-    comment = tenancy.get_or_404(ReportComment, comment_id)
-    report = _report_or_404(comment.report_id)
-    if comment.is_hidden and not is_staff():
+    comment = get_or_404(ReportComment, comment_id)
+    report = get_report(comment.report_id)
+    if comment.is_hidden and not can("reports.moderate"):
         abort(404)
     message, category, _hidden = _add_flag("comment", comment, comment.user_id, FlagForm())
     if htmx:

@@ -1,8 +1,9 @@
-"""Staff of the kelurahan: the work queue, status changes, moderation, API keys.
+"""Staff of the kelurahan: the work queue, status changes, moderation, Open311 API keys.
 
-Staff means petugas or admin of the current kelurahan (`staff_required`); the API keys page
-is for its admin only. Objects of another kelurahan answer 404: every lookup goes through
-the kelurahan-scoped session (`views.get_report`, `tenancy.get_or_404`).
+Each page needs the plugin's permission (`reports.handle`, `reports.moderate`,
+`reports.api_keys`), granted to roles by the manifest and the kelurahan admin. Objects of
+another kelurahan answer 404, never 403: every lookup goes through the kelurahan-scoped
+session (`lookups.get_report`, `get_or_404`).
 """
 
 from __future__ import annotations
@@ -13,59 +14,34 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
-from app import audit, tenancy
-from app.auth import admin_required, staff_required
-from app.extensions import db
-from app.forms import INVALID_CHOICE, REQUIRED, EmptyForm
-from app.models import utcnow
-from app.notify import notify
-from app.paging import page_number
-from app.urls import safe_next
-
-from .blueprint import bp
-from .forms import FLAG_REASONS
-from .labels import STATUS_LABELS
-from .models import (
-    CLOSED,
-    STATUS_VALUES,
-    Report,
-    ReportComment,
-    ReportFlag,
-    ReportFollow,
-    ReportUpdate,
-    Status,
+from app.kit import (
+    EmptyForm,
+    audit,
+    db,
+    emit,
+    get_or_404,
+    notify,
+    page_number,
+    permission_required,
+    safe_next,
+    utcnow,
 )
-from .queries import apply_filters, categories, support_counts
+
+from .apikeys import get_key, issue_key, keys_of, revoke_key
+from .blueprint import bp
+from .forms import FLAG_REASONS, ApiKeyForm, HideForm, StatusForm
+from .labels import STATUS_LABELS
+from .lookups import get_report, page_context
+from .models import STATUS_VALUES, Report, ReportComment, ReportFlag, ReportFollow, ReportUpdate
+from .pages import render_report_page
+from .queries import apply_filters, categories, support_counts, unreviewed_flags
+from .workflow import is_closed
 
 QUEUE_PER_PAGE = 25
 MODERATION_LIMIT = 100
-MAX_NOTE = 2000
-MAX_REASON = 300
-
-# The staff workflow: from each status, the statuses a report may move to next. A closed
-# report can only be reopened, back to `diproses`, with a note.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "baru": (
-        "diverifikasi",
-        "diproses",
-        "selesai",
-        "ditolak",
-        "tidak_dapat_ditangani",
-        "duplikat",
-    ),
-    "diverifikasi": ("diproses", "selesai", "ditolak", "tidak_dapat_ditangani", "duplikat"),
-    "diproses": ("selesai", "tidak_dapat_ditangani", "duplikat"),
-    "selesai": ("diproses",),
-    "ditolak": ("diproses",),
-    "tidak_dapat_ditangani": ("diproses",),
-    "duplikat": ("diproses",),
-}
 
 # Age filter of the work queue: reports older than N days.
 AGES = {"3": 3, "7": 7, "30": 30}
@@ -76,182 +52,11 @@ AGE_LABELS = {
 }
 
 
-def is_closed(status: str) -> bool:
-    return Status(status) in CLOSED
-
-
-def allowed_next(status: str) -> tuple[str, ...]:
-    return TRANSITIONS.get(status, ())
-
-
-def note_required(from_status: str, to_status: str) -> bool:
-    """Closing a report and reopening one both need a public explanation."""
-    return is_closed(to_status) or is_closed(from_status)
-
-
-# -- forms -------------------------------------------------------------------------------------
-
-
-class StatusForm(FlaskForm):
-    """A status change of one report; validated against the transition table."""
-
-    to_status = SelectField(
-        _l("Ubah status menjadi"),
-        id="staff-to-status",
-        validators=[DataRequired(REQUIRED)],
-        validate_choice=False,  # checked in validate() with a message that names both states
-    )
-    note = TextAreaField(
-        _l("Catatan untuk publik"),
-        id="staff-note",
-        validators=[
-            Length(max=MAX_NOTE, message=_l("Catatan paling banyak 2000 karakter.")),
-        ],
-        description=_l(
-            "Tampil di riwayat status laporan. Wajib diisi saat menutup atau membuka kembali "
-            "laporan."
-        ),
-    )
-    duplicate_of = StringField(
-        _l("Nomor laporan asli"),
-        id="staff-duplicate-of",
-        description=_l("Hanya untuk status Duplikat: nomor (#) laporan asli di kelurahan ini."),
-    )
-
-    def __init__(self, report: Report, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.report = report
-        self.original: Report | None = None
-        self.to_status.choices = [("", _("— Pilih status —"))] + [
-            (value, STATUS_LABELS[value]) for value in allowed_next(report.status)
-        ]
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        report, target = self.report, self.to_status.data or ""
-        if target and target not in STATUS_VALUES:
-            self.to_status.errors.append(INVALID_CHOICE)
-            return False
-        if target and target not in allowed_next(report.status):
-            self.to_status.errors.append(
-                _(
-                    "Laporan berstatus %(current)s tidak dapat diubah menjadi %(target)s.",
-                    current=STATUS_LABELS[report.status],
-                    target=STATUS_LABELS[target],
-                )
-            )
-            return False
-        if not ok:
-            return False
-        if note_required(report.status, target) and not (self.note.data or "").strip():
-            self.note.errors.append(
-                _("Catatan wajib diisi saat menutup atau membuka kembali laporan.")
-            )
-            ok = False
-        if target == Status.DUPLIKAT.value:
-            self.original = self._find_original()
-            ok = ok and self.original is not None
-        return ok
-
-    def _find_original(self) -> Report | None:
-        """The report this one duplicates: another visible report of this kelurahan that
-        does not (through a chain of duplicates) point back here."""
-        raw = (self.duplicate_of.data or "").strip().lstrip("#").strip()
-        errors = self.duplicate_of.errors
-        if not raw:
-            errors.append(_("Isi nomor laporan asli untuk status Duplikat."))
-            return None
-        if not raw.isdigit():
-            errors.append(_("Isi dengan nomor laporan, misalnya 12."))
-            return None
-        original_id = int(raw)
-        if original_id == self.report.id:
-            errors.append(_("Laporan tidak dapat menjadi duplikat dari dirinya sendiri."))
-            return None
-        # The session is scoped to this kelurahan: another kelurahan's report is not found.
-        original = db.session.execute(
-            select(Report).where(Report.id == original_id)
-        ).scalar_one_or_none()
-        if original is None:
-            errors.append(_("Laporan #%(id)s tidak ada di kelurahan ini.", id=original_id))
-            return None
-        if original.is_hidden:
-            errors.append(
-                _("Laporan #%(id)s disembunyikan dari publik; pilih laporan lain.", id=original_id)
-            )
-            return None
-        seen, node = {self.report.id}, original
-        while node is not None:
-            if node.id in seen:
-                errors.append(
-                    _(
-                        "Laporan #%(id)s sudah tercatat sebagai duplikat dari laporan ini.",
-                        id=original_id,
-                    )
-                )
-                return None
-            seen.add(node.id)
-            node = node.duplicate_of
-        return original
-
-
-class HideForm(FlaskForm):
-    """Hide a report or comment from the public. The reason may stay empty only when the item
-    is already hidden ("keep hidden" keeps the old reason)."""
-
-    reason = StringField(
-        _l("Alasan disembunyikan"),
-        id="staff-hide-reason",
-        validators=[Length(max=MAX_REASON, message=_l("Alasan paling banyak 300 karakter."))],
-        description=_l("Dicatat di log audit dan terlihat oleh petugas."),
-    )
-    origin = HiddenField()
-    next = HiddenField()
-
-
-class ApiKeyForm(FlaskForm):
-    label = StringField(
-        _l("Nama kunci"),
-        validators=[
-            DataRequired(REQUIRED),
-            Length(max=120, message=_l("Paling banyak 120 karakter.")),
-        ],
-        description=_l("Misalnya nama aplikasi atau mitra yang memakai kunci ini."),
-    )
-
-
-def _blank(form_class, *args):
-    """A form that does not read the current POST (forms of the panel not being submitted)."""
-    return form_class(*args, formdata=None)
-
-
-# -- the staff panel on the report page --------------------------------------------------------
-
-
-@bp.context_processor
-def _staff_panel_global():
-    return {"staff_panel": staff_panel}
-
-
-def staff_panel(report: Report) -> dict:
-    """What reports/_staff_panel.html shows; called by the template for staff only. A form
-    submitted with errors (this request) comes back with what was typed."""
-    submitted = g.get("reports_staff_forms", {})
-    return {
-        "status_form": submitted.get("status") or _blank(StatusForm, report),
-        "hide_form": submitted.get("hide") or _blank(HideForm),
-        "allowed": allowed_next(report.status),
-        "flags": unreviewed_flags("report", [report.id]).get(report.id, []),
-    }
-
-
 def _report_page_with(report_id: int, **forms):
-    """Re-render the report page, through its own view, with the submitted staff form and
-    its errors: 422, nothing saved."""
-    from .views import show
-
-    g.reports_staff_forms = forms
-    return show(report_id), 422
+    """The report page again with the submitted staff form and its errors: 422, nothing
+    saved."""
+    report = get_report(report_id, allow_hidden=True)
+    return render_report_page(report, 422, staff_forms=forms)
 
 
 # -- the work queue ----------------------------------------------------------------------------
@@ -271,7 +76,7 @@ def read_queue_filters(args) -> dict:
 
 
 @bp.get("/kelola")
-@staff_required
+@permission_required("reports.handle")
 def work_queue():
     filters = read_queue_filters(request.args)
     page = page_number()
@@ -292,8 +97,6 @@ def work_queue():
     pagination = db.paginate(query, page=page, per_page=QUEUE_PER_PAGE, error_out=False)
     ids = [r.id for r in pagination.items]
     flags = {report_id: len(rows) for report_id, rows in unreviewed_flags("report", ids).items()}
-    from .views import page_context
-
     return render_template(
         "reports/staff_queue.html",
         pagination=pagination,
@@ -309,10 +112,8 @@ def work_queue():
 
 
 @bp.post("/<int:report_id>/status")
-@staff_required
+@permission_required("reports.handle")
 def change_status(report_id: int):
-    from .views import get_report
-
     report = get_report(report_id)
     form = StatusForm(report)
     if not form.validate_on_submit():
@@ -337,7 +138,7 @@ def change_status(report_id: int):
     after = {"status": target, "note": note}
     if form.original is not None:
         after["duplicate_of"] = form.original.id
-    audit.record(
+    audit(
         "report.status_changed",
         "report",
         report.id,
@@ -347,6 +148,7 @@ def change_status(report_id: int):
     )
     notify_status_change(report, target)
     db.session.commit()
+    emit("reports.status_changed", {"report_id": report.id, "from": before, "to": target})
     flash(_("Status laporan diubah menjadi %(status)s.", status=STATUS_LABELS[target]), "success")
     return redirect(url_for("reports.show", report_id=report.id))
 
@@ -383,26 +185,6 @@ def notify_status_change(report: Report, target: str) -> None:
 
 
 # -- moderation --------------------------------------------------------------------------------
-
-
-def unreviewed_flags(target_type: str, ids) -> dict[int, list[ReportFlag]]:
-    """Flags not yet reviewed by staff, per target id (one query)."""
-    ids = list(ids)
-    if not ids:
-        return {}
-    grouped: dict[int, list[ReportFlag]] = {}
-    rows = db.session.execute(
-        select(ReportFlag)
-        .where(
-            ReportFlag.target_type == target_type,
-            ReportFlag.target_id.in_(ids),
-            ReportFlag.reviewed_at.is_(None),
-        )
-        .order_by(ReportFlag.created_at, ReportFlag.id)
-    ).scalars()
-    for flag in rows:
-        grouped.setdefault(flag.target_id, []).append(flag)
-    return grouped
 
 
 def _review_flags(target_type: str, target_id: int, now) -> int:
@@ -442,7 +224,7 @@ def _hide(item, target_type: str, form: HideForm) -> bool:
     if reason:
         item.hidden_reason = reason
     reviewed = _review_flags(target_type, item.id, now)
-    audit.record(
+    audit(
         f"{AUDIT_TYPES[target_type]}.hidden",
         AUDIT_TYPES[target_type],
         item.id,
@@ -460,7 +242,7 @@ def _restore(item, target_type: str) -> None:
     item.hidden_at = None
     item.hidden_reason = None
     reviewed = _review_flags(target_type, item.id, now)
-    audit.record(
+    audit(
         f"{AUDIT_TYPES[target_type]}.restored",
         AUDIT_TYPES[target_type],
         item.id,
@@ -471,10 +253,8 @@ def _restore(item, target_type: str) -> None:
 
 
 @bp.post("/<int:report_id>/sembunyikan")
-@staff_required
+@permission_required("reports.moderate")
 def hide_report(report_id: int):
-    from .views import get_report
-
     report = get_report(report_id)
     form = HideForm()
     if not _hide(report, "report", form):
@@ -482,26 +262,26 @@ def hide_report(report_id: int):
             return _moderation_page_with({("report", report.id): form})
         return _report_page_with(report_id, hide=form)
     db.session.commit()
+    emit("reports.hidden", {"report_id": report.id, "by": "staff"})
     flash(_("Laporan disembunyikan dari publik."), "success")
     return redirect(safe_next(url_for("reports.show", report_id=report.id)))
 
 
 @bp.post("/<int:report_id>/tampilkan")
-@staff_required
+@permission_required("reports.moderate")
 def restore_report(report_id: int):
-    from .views import get_report
-
     report = get_report(report_id)
     _restore(report, "report")
     db.session.commit()
+    emit("reports.restored", {"report_id": report.id})
     flash(_("Laporan ditampilkan lagi untuk publik."), "success")
     return redirect(safe_next(url_for("reports.show", report_id=report.id)))
 
 
 @bp.post("/komentar/<int:comment_id>/sembunyikan")
-@staff_required
+@permission_required("reports.moderate")
 def hide_comment(comment_id: int):
-    comment = tenancy.get_or_404(ReportComment, comment_id)
+    comment = get_or_404(ReportComment, comment_id)
     form = HideForm()
     if not _hide(comment, "comment", form):
         if form.origin.data == "moderasi":
@@ -513,9 +293,9 @@ def hide_comment(comment_id: int):
 
 
 @bp.post("/komentar/<int:comment_id>/tampilkan")
-@staff_required
+@permission_required("reports.moderate")
 def restore_comment(comment_id: int):
-    comment = tenancy.get_or_404(ReportComment, comment_id)
+    comment = get_or_404(ReportComment, comment_id)
     _restore(comment, "comment")
     db.session.commit()
     flash(_("Komentar ditampilkan lagi untuk publik."), "success")
@@ -579,7 +359,7 @@ def _moderation_context(errors: dict | None = None) -> dict:
 
 
 @bp.get("/moderasi")
-@staff_required
+@permission_required("reports.moderate")
 def moderation():
     return render_template("reports/staff_moderation.html", **_moderation_context())
 
@@ -593,8 +373,6 @@ def _moderation_page_with(errors: dict):
 
 
 def _api_keys_page(form: ApiKeyForm, *, plaintext: str | None = None, status: int = 200):
-    from .apikeys import keys_of
-
     response = make_response(
         render_template(
             "reports/staff_api_keys.html",
@@ -610,10 +388,8 @@ def _api_keys_page(form: ApiKeyForm, *, plaintext: str | None = None, status: in
 
 
 @bp.route("/kunci-api", methods=["GET", "POST"])
-@admin_required
+@permission_required("reports.api_keys")
 def api_keys():
-    from .apikeys import issue_key
-
     form = ApiKeyForm()
     if not form.validate_on_submit():
         return _api_keys_page(form, status=422 if request.method == "POST" else 200)
@@ -623,15 +399,13 @@ def api_keys():
 
 
 @bp.post("/kunci-api/<int:key_id>/cabut")
-@admin_required
+@permission_required("reports.api_keys")
 def revoke_api_key(key_id: int):
-    from .apikeys import get_key, revoke_key
-
     key = get_key(g.kelurahan, key_id)
     if key is None:
         abort(404)
     EmptyForm().validate_on_submit() or abort(400)
-    if revoke_key(key, actor=current_user):
+    if revoke_key(key, actor=current_user, kelurahan=g.kelurahan):
         db.session.commit()
         flash(_("Kunci %(prefix)s… dicabut.", prefix=key.prefix), "success")
     return redirect(url_for("reports.api_keys"))

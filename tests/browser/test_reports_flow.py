@@ -1,5 +1,6 @@
 """The reports plugin in a real browser: a resident files a report with a photo by tapping
-the map and finds it on the map; staff close it as fixed; the resident is notified."""
+the map and finds it on the map; staff find it on "Tugas saya" and close it as fixed; the
+resident is notified."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def test_resident_reports_staff_fix_resident_is_told(
     # The resident files a report from a phone, setting the place by tapping the map.
     page = new_page()
     sign_in(page, resident["identifier"])
-    page.goto("/k/kauman/reports/baru")
+    page.goto("/k/kauman/laporan/baru")
     page.get_by_label("Kategori").select_option("Drainase / banjir")
     picker = page.locator("#report-picker")
     expect(picker.locator(".leaflet-tile-loaded").first).to_be_attached()
@@ -62,14 +63,21 @@ def test_resident_reports_staff_fix_resident_is_told(
     report_url = page.url
 
     # It is on the map, as a marker named after it.
-    page.goto("/k/kauman/reports/")
+    page.goto("/k/kauman/laporan/")
     expect(page.locator(f'#reports-map .leaflet-marker-icon[title="{title}"]')).to_be_attached()
     expect(page.locator("#report-list")).to_contain_text(title)
 
-    # Staff close it as fixed, with a public note.
+    # Staff find it on "Tugas saya", waiting for a first answer, and open it from the queue.
     staff_page = new_page()
     sign_in(staff_page, staff["identifier"])
-    staff_page.goto(report_url)
+    staff_page.goto("/k/kauman/tugas/")
+    task = staff_page.locator("#task-reports-unanswered")
+    expect(task.locator(".count")).to_have_text("1")
+    task.get_by_role("link", name="Laporan menunggu tanggapan pertama").click()
+    staff_page.get_by_role("link", name=re.compile(re.escape(title))).click()
+    expect(staff_page).to_have_url(report_url)
+
+    # Staff close it as fixed, with a public note.
     staff_page.get_by_label("Ubah status menjadi").select_option("selesai")
     staff_page.get_by_label("Catatan untuk publik").fill("Saluran sudah dibersihkan warga dan DPU.")
     staff_page.get_by_role("button", name="Simpan perubahan status").click()

@@ -20,7 +20,7 @@ from plugins.reports.models import (
     ReportSupport,
 )
 
-BASE = "/k/kauman/reports"
+BASE = "/k/kauman/laporan"
 HTMX = {"HX-Request": "true"}
 
 

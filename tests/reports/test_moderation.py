@@ -16,7 +16,7 @@ from app.extensions import db as _db
 from app.models import AuditEntry, utcnow
 from plugins.reports.models import ApiKey, Report, ReportComment, ReportFlag
 
-BASE = "/k/kauman/reports"
+BASE = "/k/kauman/laporan"
 AUTO_REASON = "Disembunyikan otomatis setelah 3 tanda dari warga"
 _serial = itertools.count(1)
 
@@ -191,7 +191,7 @@ def test_staff_of_another_kelurahan_cannot_hide(app, client, login_as):
     report = make_report("kauman")
     login_as("petugas", "medono")
     assert client.post(f"{BASE}/{report.id}/sembunyikan", data={"reason": "x"}).status_code == 403
-    response = client.post(f"/k/medono/reports/{report.id}/sembunyikan", data={"reason": "x"})
+    response = client.post(f"/k/medono/laporan/{report.id}/sembunyikan", data={"reason": "x"})
     assert response.status_code == 404
     assert fresh(Report, report).hidden_at is None
 
@@ -208,7 +208,7 @@ def test_hidden_comment_is_not_shown_and_restore_brings_it_back(client, login_as
         f"{BASE}/komentar/{comment.id}/sembunyikan", data={"reason": "Kata-kata kasar"}
     )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/reports/{report.id}#komentar-{comment.id}")
+    assert response.headers["Location"].endswith(f"/laporan/{report.id}#komentar-{comment.id}")
     assert fresh(ReportComment, comment).hidden_reason == "Kata-kata kasar"
     (entry,) = audit("report_comment.hidden")
     assert (entry.actor_id, entry.object_id) == (staff.id, str(comment.id))
@@ -248,7 +248,7 @@ def test_comment_moderation_is_for_staff_of_the_kelurahan(app, client, login_as)
     assert client.post(url, data={"reason": "x"}).status_code == 403
     login_as("petugas", "medono")
     response = client.post(
-        f"/k/medono/reports/komentar/{comment.id}/sembunyikan", data={"reason": "x"}
+        f"/k/medono/laporan/komentar/{comment.id}/sembunyikan", data={"reason": "x"}
     )
     assert response.status_code == 404
     assert fresh(ReportComment, comment).hidden_at is None
@@ -310,7 +310,7 @@ def test_keep_hidden_marks_flags_reviewed(client, login_as):
         data={"reason": "", "origin": "moderasi", "next": f"{BASE}/moderasi"},
     )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/reports/moderasi")
+    assert response.headers["Location"].endswith("/laporan/moderasi")
     report = fresh(Report, report)
     assert report.hidden_at is not None and report.hidden_reason == AUTO_REASON
     assert unreviewed("report", report) == 0
@@ -417,7 +417,7 @@ def test_api_keys_are_for_the_admin_only(client, login_as, role):
 def test_key_of_another_kelurahan_is_not_found(app, client, login_as):
     enable_plugin(app, "reports", "medono")
     login_as("admin", "medono")
-    client.post("/k/medono/reports/kunci-api", data={"label": "Kunci Medono"})
+    client.post("/k/medono/laporan/kunci-api", data={"label": "Kunci Medono"})
     key = _db.session.execute(select(ApiKey)).scalar_one()
     login_as("admin", "kauman")
     assert client.post(f"{BASE}/kunci-api/{key.id}/cabut").status_code == 404

@@ -330,7 +330,7 @@ def test_requests_have_exactly_the_specified_fields(client, world, fmt):
     assert row["service_code"] == "jalan-rusak"
     assert row["description"] == "Lubang besar di jalan\n\nLubangnya dalam, berbahaya bagi motor."
     assert row["agency_responsible"] == "Kelurahan Kauman"
-    assert f"/k/kauman/reports/{report.id}" in row["service_notice"]
+    assert f"/k/kauman/laporan/{report.id}" in row["service_notice"]
     assert row["expected_datetime"] is None
     assert row["address"].startswith("Jl. Hayam Wuruk No. 5, Kelurahan Kauman")
     assert row["address_id"] is None
@@ -571,9 +571,9 @@ def test_post_creates_a_report_shown_like_any_other(client, world, fmt):
     assert (report.lat, report.lng) == KAUMAN
     assert report.address == "Depan Masjid Jami Kauman"
     assert report.status == "baru" and [u.to_status for u in report.updates] == ["baru"]
-    assert f"/k/kauman/reports/{report.id}" in row["service_notice"]
+    assert f"/k/kauman/laporan/{report.id}" in row["service_notice"]
 
-    page = client.get(f"/k/kauman/reports/{report.id}")
+    page = client.get(f"/k/kauman/laporan/{report.id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "melalui Open311" in html and "Siti Aminah" in html
@@ -677,7 +677,7 @@ def test_post_lists_every_field_error_at_once(client, world, fmt):
 
 
 def test_post_address_the_map_cannot_find_is_400(client, world, fmt, monkeypatch):
-    import plugins.reports.views as views
+    import plugins.reports.geocoding as geocoding
 
     class NoResults:
         def __enter__(self):
@@ -689,7 +689,7 @@ def test_post_address_the_map_cannot_find_is_400(client, world, fmt, monkeypatch
         def read(self):
             return b"[]"
 
-    monkeypatch.setattr(views, "urlopen", lambda *a, **k: NoResults())
+    monkeypatch.setattr(geocoding, "urlopen", lambda *a, **k: NoResults())
     response = post(
         client, fmt, **valid_post(world, lat=None, long=None, address_string="Jl. Entah Di Mana")
     )

@@ -23,7 +23,7 @@ from plugins.reports.models import (
     ReportUpdate,
 )
 
-BASE = "/k/kauman/reports"
+BASE = "/k/kauman/laporan"
 METRES_PER_DEGREE_LAT = 6_371_000 * 3.141592653589793 / 180  # as geo.distance_m measures it
 
 
@@ -142,7 +142,7 @@ def test_file_with_an_address_through_the_geocoder(client, factory, login_as, mo
         answer = [{"lat": "-6.8870", "lon": "109.6700", "display_name": "Jl. Hayam Wuruk"}]
         return io.BytesIO(json.dumps(answer).encode())
 
-    monkeypatch.setattr("plugins.reports.views.urlopen", fake_urlopen)
+    monkeypatch.setattr("plugins.reports.geocoding.urlopen", fake_urlopen)
     login_as("warga", "kauman")
     response = file_report(client, lat="", lng="", address="Jl. Hayam Wuruk 12")
     assert response.status_code == 302
@@ -158,7 +158,7 @@ def test_file_with_a_landmark_name_offline(client, factory, login_as, monkeypatc
     def no_network(*args, **kwargs):
         raise AssertionError("the geocoder must not be called")
 
-    monkeypatch.setattr("plugins.reports.views.urlopen", no_network)
+    monkeypatch.setattr("plugins.reports.geocoding.urlopen", no_network)
     login_as("warga", "kauman")
     response = file_report(client, lat="", lng="", address="Kampung Batik Kauman")
     assert response.status_code == 302
@@ -232,7 +232,7 @@ def test_bad_input_answers_422_and_stores_nothing(
 ):
     overrides, message = BAD_INPUT[case]
     monkeypatch.setattr(
-        "plugins.reports.views.urlopen", lambda *a, **k: io.BytesIO(b"[]")
+        "plugins.reports.geocoding.urlopen", lambda *a, **k: io.BytesIO(b"[]")
     )  # the geocoder knows no such place
     overrides = dict(overrides)
     if "photos" in overrides:  # fresh streams for each backend's run
@@ -400,7 +400,7 @@ def test_name_shown_when_not_hidden(client, factory, login_as):
 
 def test_report_of_another_kelurahan_is_404(client, factory, login_as):
     report = make_report(factory, slug="medono")
-    assert client.get(f"/k/medono/reports/{report.id}").status_code == 200
+    assert client.get(f"/k/medono/laporan/{report.id}").status_code == 200
     assert client.get(f"{BASE}/{report.id}").status_code == 404
     login_as("petugas", "kauman")
     assert client.get(f"{BASE}/{report.id}").status_code == 404

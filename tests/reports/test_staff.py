@@ -22,7 +22,7 @@ from plugins.reports.models import (
     ReportUpdate,
 )
 
-BASE = "/k/kauman/reports"
+BASE = "/k/kauman/laporan"
 STATUSES = (
     "baru",
     "diverifikasi",
@@ -139,7 +139,7 @@ def change(client, report: Report, to_status: str, note: str = "", **fields):
 
 
 def test_code_table_is_the_documented_workflow():
-    from plugins.reports.views_staff import TRANSITIONS
+    from plugins.reports.workflow import TRANSITIONS
 
     assert {k: set(v) for k, v in TRANSITIONS.items()} == EXPECTED
 
@@ -159,7 +159,7 @@ def test_allowed_transition(client, login_as, from_status, to_status):
     response = change(client, report, to_status, note, **fields)
 
     assert response.status_code == 302, text(response)
-    assert response.headers["Location"].endswith(f"/reports/{report.id}")
+    assert response.headers["Location"].endswith(f"/laporan/{report.id}")
     report = reload(report)
     assert report.status == to_status
     (update,) = updates_of(report)
@@ -255,7 +255,7 @@ def test_staff_of_another_kelurahan_gets_404(app, client, login_as):
     login_as("petugas", "medono")
     assert change(client, report, "diverifikasi").status_code == 403
     response = client.post(
-        f"/k/medono/reports/{report.id}/status", data={"to_status": "diverifikasi", "note": ""}
+        f"/k/medono/laporan/{report.id}/status", data={"to_status": "diverifikasi", "note": ""}
     )
     assert response.status_code == 404
     assert reload(report).status == "baru"
@@ -310,7 +310,7 @@ def test_reporter_and_followers_are_notified_once(client, login_as):
     body = _db.session.execute(
         select(OutboxMessage.body).where(OutboxMessage.recipient == "pelapor@contoh.id")
     ).scalar_one()
-    assert f"/reports/{report.id}" in body
+    assert f"/laporan/{report.id}" in body
 
 
 def test_change_is_audited_with_before_and_after(client, login_as):

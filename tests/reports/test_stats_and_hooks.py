@@ -132,7 +132,7 @@ def test_statistics_page_counts_and_medians(app, client, factory, reports_on):
         closed_after=40,
     )
 
-    response = client.get("/k/kauman/reports/statistik")
+    response = client.get("/k/kauman/laporan/statistik")
     assert response.status_code == 200
     page = text_of(response)
     assert big_figure(page, "stat-open") == "2"  # diproses + baru
@@ -174,7 +174,7 @@ def test_statistics_page_month_buckets_follow_wib(app, client, factory, reports_
     )
     add_report(factory, "Laporan lama sekali", created=starts[0] - timedelta(days=40))
 
-    page = text_of(client.get("/k/kauman/reports/statistik"))
+    page = text_of(client.get("/k/kauman/laporan/statistik"))
     # received, fixed, median days to first response, median days to resolution
     assert table_row(page, "table-months", month_label(this_month, "id")) == ["1", "0", "—", "—"]
     assert table_row(page, "table-months", month_label(last_month, "id")) == ["2", "1", "1", "6"]
@@ -193,7 +193,7 @@ def test_statistics_page_chart_is_svg_without_style_attributes(app, client, fact
     )
     add_report(factory, "Jalan berlubang di Gang 4", category="Jalan rusak")
     add_report(factory, "Sampah menumpuk", category="Sampah")
-    page = text_of(client.get("/k/kauman/reports/statistik"))
+    page = text_of(client.get("/k/kauman/laporan/statistik"))
     assert "<svg" in page and "<title>Jalan rusak: 1 selesai, 1 terbuka" in page
     assert " style=" not in page  # the CSP would refuse inline styles
     chart = page[page.index('id="per-kategori"') : page.index('id="table-categories"')]
@@ -216,7 +216,7 @@ def test_statistics_page_chart_is_svg_without_style_attributes(app, client, fact
 
 
 def test_statistics_page_of_a_kelurahan_without_reports(app, client, reports_on):
-    page = text_of(client.get("/k/kauman/reports/statistik"))
+    page = text_of(client.get("/k/kauman/laporan/statistik"))
     assert big_figure(page, "stat-open") == "0"
     assert big_figure(page, "stat-median-response") == "—"
 
@@ -290,7 +290,7 @@ def test_home_widget_shows_latest_reports_and_this_months_figures(app, client, f
     assert "Laporan nomor 0" not in widget  # only the latest five
     assert "tersembunyi" not in widget and "Medono" not in widget
     assert "Bulan ini: 6 laporan masuk, 1 selesai." in widget
-    assert 'href="/k/kauman/reports/statistik"' in widget
+    assert 'href="/k/kauman/laporan/statistik"' in widget
 
 
 def test_search_finds_public_reports_and_never_hidden_ones(app, client, factory, reports_on):
@@ -426,7 +426,7 @@ def test_demo_data_is_believable_and_idempotent(app, factory):
 def test_demo_data_shows_on_the_statistics_page(app, client):
     enable_plugin(app, "reports", "kauman")
     assert app.test_cli_runner().invoke(args=["kp", "seed", "--demo"]).exit_code == 0
-    page = text_of(client.get("/k/kauman/reports/statistik"))
+    page = text_of(client.get("/k/kauman/laporan/statistik"))
     assert big_figure(page, "stat-median-response") != "—"
     assert int(big_figure(page, "stat-fixed")) >= 1
 
