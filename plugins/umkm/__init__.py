@@ -3,11 +3,7 @@ to the seller's WhatsApp; the platform handles no payments and keeps no buyer da
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask_babel import lazy_gettext as _l
-
-from app.plugins import Manifest, Setting, hookimpl
+from app.kit import Manifest, Permission, Setting, _l, hookimpl
 
 PLUGIN_ID = "umkm"
 
@@ -30,6 +26,7 @@ DEFAULT_UNITS = ["pcs", "lembar", "potong", "meter", "kg", "gram", "paket", "por
 def kp_plugin_manifest():
     return Manifest(
         id=PLUGIN_ID,
+        path="umkm",
         name=_l("Pasar UMKM"),
         dimension="economy",
         description=_l(
@@ -54,23 +51,13 @@ def kp_plugin_manifest():
                 help=_l("Satu satuan per baris, misalnya pcs, lembar, kg, paket."),
             ),
         ),
-        permissions=("umkm.review",),
+        permissions=(Permission("umkm.review", _l("Meninjau toko, produk dan tanda dari warga")),),
         demo_kelurahan=("bendan-kergon", "krapyak"),
     )
 
 
-@hookimpl
-def kp_init_app(app):
-    from . import views, views_seller, views_staff  # noqa: F401 - register their routes
-    from .blueprint import bp, city_bp
-
-    app.register_blueprint(bp)
-    app.register_blueprint(city_bp)
-
-
-@hookimpl
-def kp_migration_dirs():
-    return [str(Path(__file__).parent / "migrations")]
-
-
+# The host registers `bp` and `city_bp` right after importing this package, so the view
+# modules must have added their routes by then; `migrations/` is found by convention.
+from . import views, views_seller, views_staff  # noqa: E402,F401 - they register their routes
+from .blueprint import bp, city_bp  # noqa: E402,F401
 from .hooks import *  # noqa: E402,F403 - the page, data and demo hooks live in hooks.py

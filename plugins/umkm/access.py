@@ -4,15 +4,11 @@ kelurahan's id is a 404), and a refusal never says whether the object exists."""
 from __future__ import annotations
 
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import tenancy
-from app.auth import is_staff
-from app.extensions import db
-from app.models import Group, GroupKind, GroupMember
+from app.kit import Group, GroupKind, GroupMember, _l, can, db, get_or_404
 
 from .models import Product, ProductPhoto, Shop
 
@@ -23,19 +19,29 @@ SHOP_STATUS_LABELS = {
 }
 
 
+REVIEW = "umkm.review"
+
+
+def can_review() -> bool:
+    """Whoever holds `umkm.review` here (petugas and admin by default) reviews shops, hides
+    products and sees what the public does not."""
+    return can(REVIEW)
+
+
 def can_manage(shop: Shop) -> bool:
-    """Active members of the shop's group manage it (staff review it, they do not edit it)."""
+    """Active members of the shop's group manage it (reviewers review it, they do not edit
+    it): group membership, not a permission."""
     return current_user.is_authenticated and shop.managed_by(current_user)
 
 
 def can_see_shop(shop: Shop) -> bool:
-    return shop.is_approved or can_manage(shop) or is_staff()
+    return shop.is_approved or can_manage(shop) or can_review()
 
 
 def shop_or_404(shop_id, *, manage: bool = False) -> Shop:
     """A shop of the current kelurahan that the visitor may see (or manage), else 404.
     A pending or suspended shop is as absent as a missing one to the public."""
-    shop = tenancy.get_or_404(Shop, shop_id)
+    shop = get_or_404(Shop, shop_id)
     if manage and not can_manage(shop):
         abort(404)
     if not can_see_shop(shop):
@@ -63,7 +69,7 @@ def product_or_404(product_id, *, manage: bool = False) -> Product:
     if manage:
         if not can_manage(product.shop):
             abort(404)
-    elif not (product.is_public or can_manage(product.shop) or is_staff()):
+    elif not (product.is_public or can_manage(product.shop) or can_review()):
         abort(404)
     return product
 

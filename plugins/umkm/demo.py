@@ -15,7 +15,6 @@ something. Deterministic, and idempotent: a group that already has a shop is lef
 
 from __future__ import annotations
 
-import functools
 import io
 import math
 import random
@@ -25,12 +24,20 @@ from datetime import date, timedelta
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from app.extensions import db
-from app.media import save_upload
-from app.models import Group, GroupMember, Media, RoleAssignment, User, utcnow
-from app.passwords import hash_password
-from app.phone import normalize_phone
-from app.seed import DEMO_PASSWORDS, slug_for
+from app.kit import (
+    Group,
+    GroupMember,
+    Media,
+    RoleAssignment,
+    User,
+    db,
+    demo_user,
+    normalize_phone,
+    point_near,
+    save_upload,
+    slugify,
+    utcnow,
+)
 
 from .models import Product, ProductFlag, ProductMonthlyStat, ProductPhoto, Shop, ShopStatus
 from .queries import categories, month_start, units
@@ -564,11 +571,6 @@ def seed_demo_umkm(kelurahan) -> int:
 # -- people and groups ------------------------------------------------------------------------
 
 
-@functools.cache
-def _password_hash() -> str:
-    return hash_password(DEMO_PASSWORDS["warga"])  # Argon2 is slow on purpose: once per process
-
-
 def _staff(kelurahan) -> User | None:
     return db.session.execute(
         select(User)
@@ -584,20 +586,8 @@ def _staff(kelurahan) -> User | None:
 
 def _resident(kelurahan, local_part: str, name: str) -> User:
     """A verified resident of `kelurahan`, created once (found again by e-mail)."""
-    email = f"{local_part}@demo.kelurahan-pintar.id"
-    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-    if user is None:
-        user = User(
-            email=email,
-            display_name=name,
-            password_hash=_password_hash(),
-            home_kelurahan_id=kelurahan.id,
-        )
-        user.roles.append(
-            RoleAssignment(kelurahan_id=kelurahan.id, role="warga", verified_at=utcnow())
-        )
-        db.session.add(user)
-        db.session.flush()
+    user = demo_user(f"{local_part}@demo.kelurahan-pintar.id", name, kelurahan, "warga")
+    db.session.flush()  # its id is needed for the group's membership
     return user
 
 
@@ -612,7 +602,7 @@ def _core_demo_resident(kelurahan) -> User | None:
 def _group(kelurahan, spec: S, reviewer: User | None) -> Group:
     """The spec's verified UMKM group, found by slug or created with its leader and
     members."""
-    slug = slug_for(spec.group)
+    slug = slugify(spec.group)
     group = db.session.execute(
         select(Group).where(Group.kelurahan_id == kelurahan.id, Group.slug == slug)
     ).scalar_one_or_none()
@@ -653,16 +643,8 @@ def _group(kelurahan, spec: S, reviewer: User | None) -> Group:
 # -- shops and products ------------------------------------------------------------------------
 
 
-def _point_near(lat: float, lng: float, rng: random.Random, radius_m: float = 350):
-    distance = radius_m * math.sqrt(rng.random())
-    angle = rng.uniform(0, 2 * math.pi)
-    dlat = distance * math.cos(angle) / 111_320
-    dlng = distance * math.sin(angle) / (111_320 * math.cos(math.radians(lat)))
-    return round(lat + dlat, 6), round(lng + dlng, 6)
-
-
 def _shop(kelurahan, spec: S, group: Group, reviewer, index: int, rng) -> Shop:
-    lat, lng = _point_near(kelurahan.lat, kelurahan.lng, rng)
+    lat, lng = point_near(kelurahan.lat, kelurahan.lng, rng, radius_m=350)
     now = utcnow()
     created_at = now - timedelta(days=150 - 20 * index)
     reviewed = spec.status != ShopStatus.PENDING.value

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.forms import INVALID_CHOICE, REQUIRED, MissingLocation, read_location
-from app.phone import InvalidPhone, normalize_phone
+from app.kit import (
+    INVALID_CHOICE,
+    REQUIRED,
+    InvalidPhone,
+    MissingLocation,
+    _l,
+    normalize_phone,
+    read_location,
+    strip,
+)
 
 from .models import FlagReason, Stock
 
@@ -32,10 +39,6 @@ FLAG_LABELS = {
 }
 
 _NIB = re.compile(r"^\d{13}$")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def parse_rupiah(raw: str | None) -> int | None:
@@ -77,26 +80,26 @@ class RupiahField(StringField):
 class ShopForm(FlaskForm):
     name = StringField(
         _l("Nama toko"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(3, 120, _l("Nama toko harus 3–120 karakter."))],
     )
     description = TextAreaField(
         _l("Cerita dan keterangan usaha"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=4000, message=_l("Paling banyak 4000 karakter."))],
         description=_l("Siapa pembuatnya, sejak kapan, apa yang istimewa."),
     )
     logo = FileField(_l("Logo"), description=_l("JPG, PNG atau WebP, paling besar 10 MB."))
     whatsapp = StringField(
         _l("Nomor WhatsApp"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED)],
         description=_l("Pembeli memesan ke nomor ini. Contoh: 0812-3456-7890."),
         render_kw={"inputmode": "tel", "autocomplete": "tel"},
     )
     address = StringField(
         _l("Alamat"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(REQUIRED),
             Length(max=300, message=_l("Paling banyak 300 karakter.")),
@@ -106,20 +109,20 @@ class ShopForm(FlaskForm):
     lng = StringField(_l("Bujur (lng)"))
     opening_hours = StringField(
         _l("Jam buka"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=300, message=_l("Paling banyak 300 karakter."))],
         description=_l("Contoh: Senin–Sabtu 08.00–16.00"),
     )
     nib = StringField(
         _l("NIB (opsional)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional()],
         description=_l("Nomor Induk Berusaha dari OSS, 13 angka."),
         render_kw={"inputmode": "numeric"},
     )
     halal_number = StringField(
         _l("Nomor sertifikat halal (opsional)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=40, message=_l("Paling banyak 40 karakter."))],
     )
 
@@ -151,7 +154,7 @@ class ShopForm(FlaskForm):
 class ProductForm(FlaskForm):
     name = StringField(
         _l("Nama produk"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(REQUIRED),
             Length(3, 120, _l("Nama produk harus 3–120 karakter.")),
@@ -184,7 +187,7 @@ class ProductForm(FlaskForm):
     )
     description = TextAreaField(
         _l("Keterangan"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=4000, message=_l("Paling banyak 4000 karakter."))],
         description=_l("Bahan, ukuran, motif, cara pesan, lama pre-order."),
     )
@@ -236,7 +239,7 @@ class ReasonForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Alasan"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=500, message=_l("Paling banyak 500 karakter."))],
         render_kw={"rows": 2, "maxlength": 500},
     )
@@ -245,7 +248,7 @@ class ReasonForm(FlaskForm):
 class CloseShopForm(FlaskForm):
     note = TextAreaField(
         _l("Catatan untuk pembeli (opsional)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=300, message=_l("Paling banyak 300 karakter."))],
         description=_l("Contoh: Libur Lebaran, buka lagi 20 April."),
         render_kw={"rows": 2, "maxlength": 300},
@@ -261,7 +264,7 @@ class FlagForm(FlaskForm):
     )
     note = TextAreaField(
         _l("Keterangan (opsional)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=500, message=_l("Paling banyak 500 karakter."))],
         render_kw={"rows": 2, "maxlength": 500},
     )

@@ -1,26 +1,41 @@
 """Hooks through which the marketplace appears on the kelurahan's menu, home page, map,
-dashboards, search, open data and demo content.
+dashboards, search, open data, staff's "Tugas saya", the city's pages and demo content.
 
 Only public data leaves through here: products are read through `queries.public_products()`
 (approved, open shop; not hidden by the seller or staff) and shops through `public_shops()`.
-Every query also names the kelurahan explicitly (the city dashboards call these hooks outside
-a kelurahan's request), and each hook is a fixed number of queries whatever the data size.
+The host runs each hook inside its kelurahan's tenant scope; the queries still name the
+kelurahan, because open data exporters run after the hook has returned. Each hook is a fixed
+number of queries whatever the data size.
 """
 
 from __future__ import annotations
 
-from flask import render_template, url_for
-from flask_babel import lazy_gettext as _l
+from flask import url_for
 from sqlalchemy import func, or_, select
 
-from app.extensions import db
-from app.formatting import snippet
-from app.geo import rows_as_features
-from app.plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, hookimpl
+from app.kit import (
+    Dataset,
+    HomeWidget,
+    MapLayer,
+    Metric,
+    NavItem,
+    SearchHit,
+    StaffTask,
+    _l,
+    can,
+    count_and_oldest,
+    count_rows,
+    db,
+    hookimpl,
+    public_url,
+    rows_as_features,
+    snippet,
+)
 
-from .models import Product, ProductMonthlyStat, Shop, ShopStatus
+from .access import REVIEW
+from .models import Product, ProductFlag, ProductMonthlyStat, Shop, ShopStatus
 from .queries import month_start, public_products, public_shops, shop_is_public
-from .text import price_text, public_url
+from .text import price_text
 
 __all__ = [
     "kp_nav_items",
@@ -29,6 +44,8 @@ __all__ = [
     "kp_dimension_metrics",
     "kp_search",
     "kp_open_data",
+    "kp_staff_tasks",
+    "kp_city_nav_items",
     "kp_demo_data",
 ]
 
@@ -52,36 +69,48 @@ def _public_ids(kelurahan):
     return select(public.c.id)
 
 
-def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
 # -- pages -------------------------------------------------------------------------------------
 
 
 @hookimpl
 def kp_nav_items(kelurahan, user):
-    # Staff reach the review pages from the catalogue and the home widget, like the reports
-    # plugin's work queue: the main menu stays the same for everyone.
+    # Reviewers reach their pages from "Tugas saya", the catalogue and the home widget:
+    # the main menu stays the same for everyone.
     return [NavItem(_l("UMKM"), url_for("umkm.catalogue", kelurahan_slug=kelurahan.slug), 30)]
+
+
+def shop_layer(kelurahan) -> MapLayer:
+    """Approved, open shops, each with its count of shown products (a correlated subquery,
+    so the core's one statement stays one). Served at /k/<slug>/peta/umkm-shops.geojson."""
+    shown = (
+        select(func.count(Product.id))
+        .where(
+            Product.shop_id == Shop.id,
+            Product.hidden_at.is_(None),
+            Product.staff_hidden_at.is_(None),
+        )
+        .correlate(Shop)
+        .scalar_subquery()
+        .label("products")
+    )
+    return MapLayer(
+        "umkm-shops",
+        _l("Toko UMKM"),
+        query=_shops(kelurahan),
+        columns=(Shop.name, Shop.address, shown),
+        link="umkm.shop",
+        link_arg="shop_id",
+        icon="shop",
+    )
 
 
 @hookimpl
 def kp_map_layers(kelurahan):
-    return [
-        MapLayer(
-            "umkm-shops",
-            _l("Toko UMKM"),
-            url_for("umkm.shops_geojson", kelurahan_slug=kelurahan.slug),
-            "shop",
-        )
-    ]
+    return [shop_layer(kelurahan)]
 
 
 @hookimpl
 def kp_home_widgets(kelurahan, user):
-    from app.auth import is_staff
-
     products = list(
         db.session.execute(
             _products(kelurahan)
@@ -89,17 +118,18 @@ def kp_home_widgets(kelurahan, user):
             .limit(WIDGET_PRODUCTS)
         ).scalars()
     )
+    # The panel is cached per role; whether a role holds umkm.review is the same for all
+    # who have it in this kelurahan, so the reviewers' line may be cached too.
     pending = None
-    if user is not None and is_staff(kelurahan):
-        pending = _count(
+    if user is not None and can(REVIEW, user=user, kelurahan=kelurahan):
+        pending = count_rows(
             select(Shop.id).where(
                 Shop.kelurahan_id == kelurahan.id, Shop.status == ShopStatus.PENDING.value
             )
         )
-    html = render_template(
-        "umkm/_widget.html", products=products, kelurahan=kelurahan, pending=pending
-    )
-    return [HomeWidget("umkm-products", _l("Produk UMKM terbaru"), html, order=40)]
+    context = {"products": products, "kelurahan": kelurahan, "pending": pending}
+    title, template = _l("Produk UMKM terbaru"), "umkm/_widget.html"
+    return [HomeWidget("umkm-products", title, template, context, order=40)]
 
 
 # -- dashboards --------------------------------------------------------------------------------
@@ -117,12 +147,12 @@ def kp_dimension_metrics(kelurahan, since):
         )
     )
     return [
-        Metric("economy", "umkm_shops", _l("Toko UMKM aktif"), _count(_shops(kelurahan))),
+        Metric("economy", "umkm_shops", _l("Toko UMKM aktif"), count_rows(_shops(kelurahan))),
         Metric(
             "economy",
             "umkm_products",
             _l("Produk UMKM yang tampil"),
-            _count(_public_ids(kelurahan)),
+            count_rows(_public_ids(kelurahan)),
         ),
         Metric(
             "economy",
@@ -340,6 +370,52 @@ def kp_open_data(kelurahan):
             csv=products_csv,
         ),
     ]
+
+
+# -- staff and the city -----------------------------------------------------------------------
+
+
+@hookimpl
+def kp_staff_tasks(kelurahan, user):
+    if not can(REVIEW, user=user, kelurahan=kelurahan):
+        return []
+    # A shop waits from the day it was opened (the review page lists them in that order).
+    shops, oldest_shop = count_and_oldest(
+        select(Shop).where(
+            Shop.kelurahan_id == kelurahan.id, Shop.status == ShopStatus.PENDING.value
+        ),
+        Shop.created_at,
+    )
+    # One row per flagged product, at the time of its oldest open flag.
+    products, oldest_flag = count_and_oldest(
+        select(ProductFlag.product_id)
+        .where(ProductFlag.kelurahan_id == kelurahan.id, ProductFlag.resolved_at.is_(None))
+        .group_by(ProductFlag.product_id),
+        func.min(ProductFlag.created_at),
+    )
+    return [
+        StaffTask(
+            "umkm-shops-pending",
+            _l("Toko UMKM menunggu persetujuan"),
+            shops,
+            url_for("umkm.staff_shops", status=ShopStatus.PENDING.value),
+            oldest_shop,
+            order=40,
+        ),
+        StaffTask(
+            "umkm-flagged-products",
+            _l("Produk UMKM ditandai warga"),
+            products,
+            url_for("umkm.staff_flags"),
+            oldest_flag,
+            order=41,
+        ),
+    ]
+
+
+@hookimpl
+def kp_city_nav_items(user):
+    return [NavItem(_l("Katalog UMKM"), url_for("umkm_city.catalogue"), order=30)]
 
 
 # -- demo --------------------------------------------------------------------------------------

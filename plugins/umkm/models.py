@@ -19,8 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.models import Group, Media, TenantMixin, User, UTCDateTime, utcnow
+from app.kit import Group, Media, TenantMixin, User, UTCDateTime, db, utcnow
 
 
 class ShopStatus(enum.StrEnum):

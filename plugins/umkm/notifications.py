@@ -1,6 +1,7 @@
-"""Who hears about what: the kelurahan's staff about shops and flags waiting for them, a
-shop's group about what staff decided. Messages are lazy strings, rendered in each
-recipient's language; the person acting is never told about their own action."""
+"""Who hears about what: a shop's group about what staff decided. (Staff hear about shops
+and flags waiting for them through `notify_holders("umkm.review", ...)` from the kit.)
+Messages are lazy strings, rendered in each recipient's language; the person acting is never
+told about their own action."""
 
 from __future__ import annotations
 
@@ -9,28 +10,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db
-from app.models import GroupMember, Role, RoleAssignment, User
-from app.notify import notify
+from app.kit import GroupMember, db, notify
 
 from .models import Shop
-
-
-def notify_staff(message, url: str) -> None:
-    """Tell the current kelurahan's petugas and admins."""
-    staff = db.session.execute(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.kelurahan_id == g.kelurahan.id,
-            RoleAssignment.role.in_((Role.PETUGAS.value, Role.ADMIN.value)),
-            User.id != current_user.id,
-            User.is_active_account.is_(True),
-        )
-        .order_by(User.id)
-    ).scalars()
-    for user in staff:
-        notify(user, message, url=url, kelurahan=g.kelurahan)
 
 
 def notify_group(shop: Shop, message) -> None:

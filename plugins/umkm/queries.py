@@ -9,18 +9,14 @@ search, map or export forgets it.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import g
 from sqlalchemy import exc, func, or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.extensions import db
-from app.plugins import host
+from app.kit import WIB, db, plugin_settings
 
 from .models import Product, ProductMonthlyStat, ProductPhoto, Shop, ShopStatus, Stock
 
-WIB = ZoneInfo("Asia/Jakarta")
 PER_PAGE = 24
 SORTS = ("newest", "price_asc", "price_desc", "popular")
 POPULAR_DAYS = 90
@@ -28,7 +24,7 @@ WA_CLICK_WEIGHT = 5  # a click towards an order says more than a look
 
 
 def settings(kelurahan=None) -> dict:
-    return host().settings(kelurahan or g.kelurahan, "umkm")
+    return plugin_settings("umkm", kelurahan)
 
 
 def categories(kelurahan=None) -> list[str]:

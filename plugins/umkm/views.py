@@ -1,6 +1,6 @@
 """Public pages of the marketplace: the kelurahan catalogue, a product's page (with its
-"Pesan via WhatsApp" link), a shop's page, the shops map layer, flagging a product, and the
-city-wide catalogue at /umkm/.
+"Pesan via WhatsApp" link), a shop's page, flagging a product, and the city-wide catalogue
+at /umkm/. (The shops map layer is served by the core; `toko.geojson` is its old address.)
 
 Every public list reads through `queries.public_products()`, so a product of a pending or
 suspended shop, or one hidden by its seller or by staff, shows nowhere public. Each page runs
@@ -9,39 +9,44 @@ a fixed number of queries whatever the number of products (eager loads, grouped 
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import tenancy
-from app.auth import is_staff, login_required
-from app.extensions import db, htmx, limiter
-from app.geo import BadBBox, BBox, feature_collection, point_feature
-from app.models import Kelurahan, PluginState
-from app.paging import page_number
-from app.phone import InvalidPhone, wa_me_url
+from app.kit import (
+    InvalidPhone,
+    _l,
+    all_kelurahan,
+    db,
+    enabled_kelurahan,
+    form_status,
+    htmx,
+    limiter,
+    login_required,
+    map_layer_response,
+    notify_holders,
+    page_number,
+    public_url,
+    user_key,
+    wa_me_url,
+)
 
-from .access import SHOP_STATUS_LABELS, can_manage, product_or_404, shop_or_404
+from .access import (
+    REVIEW,
+    SHOP_STATUS_LABELS,
+    can_manage,
+    can_review,
+    product_or_404,
+    shop_or_404,
+)
 from .blueprint import bp, city_bp
 from .forms import FLAG_LABELS, STOCK_LABELS, FlagForm
-from .models import Product, ProductFlag, ProductPhoto, Shop, ShopStatus
-from .notifications import notify_staff
+from .models import Product, ProductFlag, ProductPhoto, ShopStatus
 from .queries import (
     PER_PAGE,
     apply_filters,
@@ -52,10 +57,9 @@ from .queries import (
     read_filters,
     shop_is_public,
 )
-from .text import price_text, public_url
+from .text import price_text
 
 PLUGIN_ID = "umkm"
-GEOJSON_LIMIT = 500
 # Views are counted once per visitor session, product and month; the session keeps the
 # "product_id:YYYY-MM" keys of the latest products seen (the cookie must stay small).
 VIEWED_KEY = "umkm_viewed"
@@ -86,6 +90,7 @@ def _template_context() -> dict:
         "stock_labels": STOCK_LABELS,
         "shop_status_labels": SHOP_STATUS_LABELS,
         "page_url": page_url,
+        "can_review": can_review,
     }
 
 
@@ -235,6 +240,9 @@ def count_whatsapp(product_id: int):
         abort(404)
     count_event(product, "wa_clicks")
     db.session.commit()
+    # No event: a click changes nothing its visitor sees, and renewing every cached answer
+    # on each click would undo the cache. The dashboard's click figure catches up with the
+    # plugin's next event, or within KP_CACHE_SECONDS.
     return "", 204
 
 
@@ -244,7 +252,7 @@ def count_whatsapp(product_id: int):
 @bp.get("/toko/<int:shop_id>")
 def shop(shop_id: int):
     shop = shop_or_404(shop_id)
-    if shop.is_public or not (can_manage(shop) or is_staff()):
+    if shop.is_public or not (can_manage(shop) or can_review()):
         # The public sees public products only: none while the group has the shop closed.
         query = public_products().where(Product.shop_id == shop.id)
     else:
@@ -277,66 +285,16 @@ def shop(shop_id: int):
 
 @bp.get("/toko.geojson")
 def shops_geojson():
-    try:
-        bbox = BBox.parse(request.args.get("bbox"))
-    except BadBBox as exc:
-        body = json.dumps({"error": {"code": 400, "message": str(exc)}})
-        return current_app.response_class(body, status=400, mimetype="application/json")
-    # Public products per shop, in the same statement (a grouped subquery).
-    counts = (
-        select(Product.shop_id, func.count(Product.id).label("n"))
-        .where(Product.hidden_at.is_(None), Product.staff_hidden_at.is_(None))
-        .group_by(Product.shop_id)
-        .subquery()
-    )
-    query = (
-        select(
-            Shop.id,
-            Shop.name,
-            Shop.address,
-            Shop.lat,
-            Shop.lng,
-            func.coalesce(counts.c.n, 0).label("products"),
-        )
-        .outerjoin(counts, counts.c.shop_id == Shop.id)
-        .where(shop_is_public())
-        .order_by(Shop.id)
-        .limit(GEOJSON_LIMIT)
-    )
-    if bbox is not None:
-        query = query.where(
-            Shop.lng.between(bbox.min_lng, bbox.max_lng),
-            Shop.lat.between(bbox.min_lat, bbox.max_lat),
-        )
-    shop_url = url_for("umkm.shop", shop_id=0)[:-1]  # one url_for, not one per shop
-    data = feature_collection(
-        point_feature(
-            row.lat,
-            row.lng,
-            {
-                "id": row.id,
-                "name": row.name,
-                "url": f"{shop_url}{row.id}",
-                "address": row.address,
-                "products": int(row.products),
-            },
-            feature_id=row.id,
-        )
-        for row in db.session.execute(query)
-    )
-    return current_app.response_class(json.dumps(data), mimetype="application/geo+json")
+    """The shops map layer at its former address (the shop page's small map uses it too)."""
+    return map_layer_response("umkm-shops")
 
 
 # -- flagging a product ------------------------------------------------------------------------
 
 
-def _flag_key() -> str:
-    return f"umkm-flag:{getattr(current_user, 'id', 'anon')}"
-
-
 @bp.route("/produk/<int:product_id>/laporkan", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", key_func=_flag_key, methods=["POST"])
+@limiter.limit("10 per hour", key_func=lambda: user_key("umkm-flag"), methods=["POST"])
 def flag(product_id: int):
     product = product_or_404(product_id)
     if not product.is_public:
@@ -366,13 +324,14 @@ def flag(product_id: int):
             )
         )
         if not waiting:  # staff hear of a product once, not of every further flag
-            notify_staff(
+            notify_holders(
+                REVIEW,
                 _l(
                     "Produk “%(name)s” ditandai warga (%(reason)s). Periksa antrean tanda.",
                     name=product.name,
                     reason=FLAG_LABELS[form.reason.data],
                 ),
-                url_for("umkm.staff_flags"),
+                url=url_for("umkm.staff_flags"),
             )
         try:
             db.session.commit()
@@ -385,10 +344,9 @@ def flag(product_id: int):
             "success",
         )
         return redirect(back)
-    status = 422 if request.method == "POST" else 200
     return render_template(
         "umkm/flag.html", form=form, product=product, flag_labels=FLAG_LABELS
-    ), status
+    ), form_status()
 
 
 # -- the city-wide catalogue -------------------------------------------------------------------
@@ -396,20 +354,16 @@ def flag(product_id: int):
 
 @city_bp.get("/", endpoint="catalogue")
 def city_catalogue():
-    with tenancy.all_kelurahan():
-        places = db.session.execute(
-            select(Kelurahan.id, Kelurahan.slug, Kelurahan.name)
-            .join(PluginState, PluginState.kelurahan_id == Kelurahan.id)
-            .where(PluginState.plugin_id == PLUGIN_ID, PluginState.enabled.is_(True))
-            .order_by(Kelurahan.name)
-        ).all()
-        slugs = {row.id: row.slug for row in places}
-        names = {row.id: row.name for row in places}
-        filters = read_filters(request.args, None)
-        chosen = (request.args.get("kelurahan") or "").strip()
-        ids = [row.id for row in places if not chosen or row.slug == chosen] or list(slugs)
-        if chosen not in {row.slug for row in places}:
-            chosen = ""
+    places = enabled_kelurahan(PLUGIN_ID)
+    slugs = {place.id: place.slug for place in places}
+    names = {place.id: place.name for place in places}
+    filters = read_filters(request.args, None)
+    chosen = (request.args.get("kelurahan") or "").strip()
+    ids = [place.id for place in places if not chosen or place.slug == chosen] or list(slugs)
+    if chosen not in set(slugs.values()):
+        chosen = ""
+    # The one page that reads every kelurahan's products, of the kelurahan where it is on.
+    with all_kelurahan():
         base = public_products().where(Product.kelurahan_id.in_(ids))
         known = list(
             db.session.execute(

@@ -8,14 +8,12 @@ nothing: an upload refused halfway rolls back the rows and removes the files sto
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from babel.dates import format_date
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,23 +21,40 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
-from app.auth import login_required
-from app.extensions import db, limiter
-from app.forms import REQUIRED, EmptyForm
-from app.imaging import media_path
-from app.media import ImageRejected, save_upload
-from app.models import Group, Media, utcnow
-from app.phone import InvalidPhone, format_phone
+from app.kit import (
+    REQUIRED,
+    EmptyForm,
+    Group,
+    ImageRejected,
+    InvalidPhone,
+    Media,
+    _l,
+    db,
+    emit,
+    form_status,
+    format_phone,
+    limiter,
+    login_required,
+    notify_holders,
+    remove_media_files,
+    save_upload,
+    saved_response,
+    user_key,
+    utcnow,
+)
 
 from . import queries
-from .access import SHOP_STATUS_LABELS, groups_that_may_open_shop, my_shops, product_or_404
+from .access import (
+    REVIEW,
+    SHOP_STATUS_LABELS,
+    groups_that_may_open_shop,
+    my_shops,
+    product_or_404,
+)
 from .access import shop_or_404 as _shop_or_404
 from .blueprint import bp
 from .forms import MAX_PHOTOS, STOCK_LABELS, CloseShopForm, ProductForm, ShopForm
 from .models import Product, ProductMonthlyStat, ProductPhoto, Shop, ShopStatus
-from .notifications import notify_staff
-
-log = logging.getLogger(__name__)
 
 LOGO_SIDE = 512
 THUMB_SIDE = 480
@@ -50,37 +65,13 @@ CHART_COLOURS = {"views": "#2f5f8f", "wa_clicks": "#0b6e4f"}
 # -- small helpers -----------------------------------------------------------------------------
 
 
-def _form_status() -> int:
-    """A form shown again after a refused POST answers 422, like the other forms."""
-    return 422 if request.method == "POST" else 200
-
-
-def _user_key() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else "anon"
-
-
-def _saved(response) -> bool:
-    """Only what was actually saved counts towards a limit, not forms sent back to fix."""
-    return current_user.is_authenticated and response.status_code in (302, 303)
-
-
 def _manage_shop(shop_id: int) -> Shop:
     return _shop_or_404(shop_id, manage=True)
 
 
-def _remove_files(media_rows: list[Media]) -> None:
-    """Delete the files of uploads whose rows were rolled back."""
-    root = current_app.config["KP_MEDIA_ROOT"]
-    for media in media_rows:
-        try:
-            media_path(root, media.relpath).unlink(missing_ok=True)
-        except Exception:  # cleanup must not hide the error that brought us here
-            log.warning("could not remove an unsaved upload", exc_info=True)
-
-
 def _discard(media_rows: list[Media]) -> None:
     """Delete images nobody will show again (a replaced logo, a deleted photo). Their files
-    go with _remove_files() after the commit, so a failed save loses nothing."""
+    go with remove_media_files() after the commit, so a failed save loses nothing."""
     for media in media_rows:
         db.session.delete(media)
 
@@ -90,15 +81,21 @@ def _commit_or_clean(stored: list[Media]) -> None:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        _remove_files(stored)
+        remove_media_files(stored)
         raise
 
 
-def _notify_staff_of(shop: Shop) -> None:
-    """A shop waits for review: tell the kelurahan's staff."""
-    notify_staff(
+def _changed(what: str, **payload) -> None:
+    """After a commit: the widget, the map layer and the figures show it at once."""
+    emit(f"umkm.{what}", payload)
+
+
+def _notify_reviewers_of(shop: Shop) -> None:
+    """A shop waits for review: tell whoever holds umkm.review in the kelurahan."""
+    notify_holders(
+        REVIEW,
         _l("Toko %(name)s menunggu persetujuan.", name=shop.name),
-        url_for("umkm.staff_shops", status=ShopStatus.PENDING.value),
+        url=url_for("umkm.staff_shops", status=ShopStatus.PENDING.value),
     )
 
 
@@ -200,7 +197,7 @@ def _added(shop: Shop, form: OpenShopForm, stored: list[Media]) -> bool:
         with db.session.begin_nested():
             db.session.add(shop)
     except IntegrityError:  # umkm_shop.group_id is unique
-        _remove_files(stored)
+        remove_media_files(stored)
         form.group.errors = [*form.group.errors, _("Kelompok ini sudah punya toko.")]
         return False
     return True
@@ -208,7 +205,7 @@ def _added(shop: Shop, form: OpenShopForm, stored: list[Media]) -> bool:
 
 @bp.route("/toko/buka", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", key_func=_user_key, methods=["POST"], deduct_when=_saved)
+@limiter.limit("10 per hour", key_func=user_key, methods=["POST"], deduct_when=saved_response)
 def open_shop():
     groups = groups_that_may_open_shop(current_user)
     form = OpenShopForm(groups=groups)
@@ -236,8 +233,9 @@ def open_shop():
         _fill_shop(shop, form)
         stored: list[Media] = []
         if _save_logo(form, shop, stored) and _added(shop, form, stored):
-            _notify_staff_of(shop)
+            _notify_reviewers_of(shop)
             _commit_or_clean(stored)
+            _changed("shop_opened", shop_id=shop.id)
             flash(
                 _(
                     "Toko dibuka dan menunggu persetujuan petugas kelurahan. Anda sudah bisa "
@@ -249,12 +247,12 @@ def open_shop():
         db.session.rollback()
     return render_template(
         "umkm/shop_form.html", form=form, shop=None, groups=groups, **_reupload_hint(form)
-    ), _form_status()
+    ), form_status()
 
 
 @bp.route("/toko/<int:shop_id>/ubah", methods=["GET", "POST"])
 @login_required
-@limiter.limit("30 per hour", key_func=_user_key, methods=["POST"], deduct_when=_saved)
+@limiter.limit("30 per hour", key_func=user_key, methods=["POST"], deduct_when=saved_response)
 def edit_shop(shop_id: int):
     shop = _manage_shop(shop_id)
     if request.method == "GET":
@@ -282,10 +280,11 @@ def edit_shop(shop_id: int):
             if resubmitted:
                 # A suspended shop asks for review again; the old reason no longer applies.
                 shop.status, shop.status_reason = ShopStatus.PENDING.value, None
-                _notify_staff_of(shop)
+                _notify_reviewers_of(shop)
             _discard(replaced)
             _commit_or_clean(stored)
-            _remove_files(replaced)
+            remove_media_files(replaced)
+            _changed("shop_edited", shop_id=shop.id, resubmitted=resubmitted)
             flash(
                 _("Profil toko disimpan dan diajukan ulang ke petugas kelurahan.")
                 if resubmitted
@@ -296,7 +295,7 @@ def edit_shop(shop_id: int):
         db.session.rollback()
     return render_template(
         "umkm/shop_form.html", form=form, shop=shop, groups=[], **_reupload_hint(form)
-    ), _form_status()
+    ), form_status()
 
 
 def _reupload_hint(form) -> dict:
@@ -443,6 +442,7 @@ def close_shop(shop_id: int):
         return redirect(url_for("umkm.dashboard", shop_id=shop.id))
     shop.closed_at, shop.closed_note = utcnow(), form.note.data or None
     db.session.commit()
+    _changed("shop_closed", shop_id=shop.id)
     flash(_("Toko ditutup sementara. Produknya tidak tampil sampai toko dibuka lagi."), "success")
     return redirect(url_for("umkm.dashboard", shop_id=shop.id))
 
@@ -455,6 +455,7 @@ def reopen_shop(shop_id: int):
     if shop.is_closed:
         shop.closed_at, shop.closed_note = None, None
         db.session.commit()
+        _changed("shop_reopened", shop_id=shop.id)
         flash(_("Toko buka lagi. Produknya tampil kembali di katalog."), "success")
     return redirect(url_for("umkm.dashboard", shop_id=shop.id))
 
@@ -520,7 +521,7 @@ def _add_photos(product: Product, form: ProductForm, stored: list[Media]) -> boo
 
 @bp.route("/toko/<int:shop_id>/produk/baru", methods=["GET", "POST"])
 @login_required
-@limiter.limit("30 per hour", key_func=_user_key, methods=["POST"], deduct_when=_saved)
+@limiter.limit("30 per hour", key_func=user_key, methods=["POST"], deduct_when=saved_response)
 def new_product(shop_id: int):
     shop = _manage_shop(shop_id)
     form = _product_form()
@@ -531,6 +532,7 @@ def new_product(shop_id: int):
         if _add_photos(product, form, stored):
             db.session.add(product)
             _commit_or_clean(stored)
+            _changed("product_added", product_id=product.id)
             if shop.is_approved:
                 message = _("Produk %(name)s ditambahkan.", name=product.name)
             else:
@@ -542,7 +544,7 @@ def new_product(shop_id: int):
             flash(message, "success")
             return redirect(url_for("umkm.dashboard", shop_id=shop.id))
         db.session.rollback()
-        _remove_files(stored)
+        remove_media_files(stored)
     return render_template(
         "umkm/product_form.html",
         form=form,
@@ -550,12 +552,12 @@ def new_product(shop_id: int):
         product=None,
         max_photos=MAX_PHOTOS,
         **_reupload_hint(form),
-    ), _form_status()
+    ), form_status()
 
 
 @bp.route("/produk/<int:product_id>/ubah", methods=["GET", "POST"])
 @login_required
-@limiter.limit("60 per hour", key_func=_user_key, methods=["POST"], deduct_when=_saved)
+@limiter.limit("60 per hour", key_func=user_key, methods=["POST"], deduct_when=saved_response)
 def edit_product(product_id: int):
     product = product_or_404(product_id, manage=True)
     form = _product_form(product)
@@ -564,10 +566,11 @@ def edit_product(product_id: int):
         stored: list[Media] = []
         if _add_photos(product, form, stored):
             _commit_or_clean(stored)
+            _changed("product_edited", product_id=product.id)
             flash(_("Produk %(name)s disimpan.", name=product.name), "success")
             return redirect(url_for("umkm.dashboard", shop_id=product.shop_id))
         db.session.rollback()
-        _remove_files(stored)
+        remove_media_files(stored)
         product = product_or_404(product_id, manage=True)
     return render_template(
         "umkm/product_form.html",
@@ -577,7 +580,7 @@ def edit_product(product_id: int):
         max_photos=MAX_PHOTOS,
         action_form=EmptyForm(),
         **_reupload_hint(form),
-    ), _form_status()
+    ), form_status()
 
 
 def _check_post() -> None:
@@ -592,6 +595,7 @@ def hide_product(product_id: int):
     if product.hidden_at is None:
         product.hidden_at = utcnow()
         db.session.commit()
+        _changed("product_hidden", product_id=product.id, by="seller")
     flash(_("Produk %(name)s disembunyikan dari pembeli.", name=product.name), "success")
     return redirect(url_for("umkm.dashboard", shop_id=product.shop_id))
 
@@ -615,6 +619,7 @@ def show_product(product_id: int):
         if product.hidden_at is not None:
             product.hidden_at = None
             db.session.commit()
+            _changed("product_shown", product_id=product.id, by="seller")
         flash(_("Produk %(name)s ditampilkan lagi.", name=product.name), "success")
     return redirect(url_for("umkm.dashboard", shop_id=product.shop_id))
 
@@ -644,7 +649,8 @@ def delete_photo(product_id: int, photo_id: int):
     db.session.flush()  # the photo row first: it references both images
     _discard(images)
     db.session.commit()
-    _remove_files(images)
+    remove_media_files(images)
+    _changed("photo_deleted", product_id=product.id)
     flash(_("Foto dihapus."), "success")
     return redirect(url_for("umkm.edit_product", product_id=product.id))
 
@@ -657,5 +663,6 @@ def cover_photo(product_id: int, photo_id: int):
     _check_post()
     _renumber([photo, *(p for p in product.photos if p is not photo)])
     db.session.commit()
+    _changed("photo_cover_changed", product_id=product.id)
     flash(_("Sampul produk diganti."), "success")
     return redirect(url_for("umkm.edit_product", product_id=product.id))

@@ -1,30 +1,36 @@
-"""Staff of the kelurahan: review shops (approve, suspend), hide and show products, and the
-queue of products flagged by residents.
+"""Reviewers of the kelurahan: review shops (approve, suspend), hide and show products, and
+the queue of products flagged by residents.
 
-Staff means petugas or admin of the current kelurahan (`staff_required`: residents get 403,
-visitors go to the sign-in page). Objects of another kelurahan answer 404: every lookup goes
-through the kelurahan-scoped session (`tenancy.get_or_404`). Each change is written to the
-audit log and told to the active members of the shop's group.
+A reviewer holds `umkm.review` in the current kelurahan (petugas and admin unless the
+kelurahan admin changed the grants; others get 403, visitors go to the sign-in page).
+Objects of another kelurahan answer 404: every lookup goes through the kelurahan-scoped
+session (`get_or_404`). Each change is written to the audit log and told to the active
+members of the shop's group; what the public sees changes, so an event renews the caches.
 """
 
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app import audit, tenancy
-from app.auth import staff_required
-from app.extensions import db
-from app.forms import EmptyForm
-from app.models import User, utcnow
-from app.paging import page_number
-from app.urls import safe_next
+from app.kit import (
+    EmptyForm,
+    User,
+    _l,
+    audit,
+    db,
+    emit,
+    get_or_404,
+    page_number,
+    permission_required,
+    safe_next,
+    utcnow,
+)
 
-from .access import SHOP_STATUS_LABELS
+from .access import REVIEW, SHOP_STATUS_LABELS
 from .blueprint import bp
 from .forms import FLAG_LABELS, ReasonForm
 from .models import Product, ProductFlag, ProductPhoto, Shop, ShopStatus
@@ -146,7 +152,7 @@ def _shops_page(status: str, *, errors: dict | None = None, code: int = 200):
 
 
 @bp.get("/petugas/toko")
-@staff_required
+@permission_required(REVIEW)
 def staff_shops():
     status = request.args.get("status") or ShopStatus.PENDING.value
     if status not in STATUSES:
@@ -164,7 +170,7 @@ def _review(shop: Shop, target: str, reason: str | None) -> None:
     shop.status_reason = reason or None
     shop.reviewed_at = utcnow()
     shop.reviewed_by_id = current_user.id
-    audit.record(
+    audit(
         f"umkm.shop_{'approved' if target == ShopStatus.APPROVED.value else 'suspended'}",
         "umkm_shop",
         shop.id,
@@ -175,9 +181,9 @@ def _review(shop: Shop, target: str, reason: str | None) -> None:
 
 
 @bp.post("/petugas/toko/<int:shop_id>/setujui")
-@staff_required
+@permission_required(REVIEW)
 def approve_shop(shop_id: int):
-    shop = tenancy.get_or_404(Shop, shop_id)
+    shop = get_or_404(Shop, shop_id)
     before = shop.status
     if shop.status == ShopStatus.APPROVED.value:  # (the CSRF token is checked app-wide)
         flash(_("Toko “%(name)s” sudah disetujui.", name=shop.name), "info")
@@ -200,14 +206,15 @@ def approve_shop(shop_id: int):
         )
     notify_group(shop, message)
     db.session.commit()
+    emit("umkm.shop_approved", {"shop_id": shop.id})
     flash(_("Toko “%(name)s” disetujui dan kini tampil untuk publik.", name=shop.name), "success")
     return redirect(safe_next(url_for("umkm.staff_shops", status=before)))
 
 
 @bp.post("/petugas/toko/<int:shop_id>/tangguhkan")
-@staff_required
+@permission_required(REVIEW)
 def suspend_shop(shop_id: int):
-    shop = tenancy.get_or_404(Shop, shop_id)
+    shop = get_or_404(Shop, shop_id)
     before = shop.status
     if shop.status == ShopStatus.SUSPENDED.value:
         flash(_("Toko “%(name)s” sudah ditangguhkan.", name=shop.name), "info")
@@ -227,6 +234,7 @@ def suspend_shop(shop_id: int):
         ),
     )
     db.session.commit()
+    emit("umkm.shop_suspended", {"shop_id": shop.id})
     flash(_("Toko “%(name)s” ditangguhkan.", name=shop.name), "success")
     return redirect(safe_next(url_for("umkm.staff_shops", status=before)))
 
@@ -335,15 +343,15 @@ def _flags_context(errors: dict | None = None) -> dict:
 
 
 @bp.get("/petugas/tanda")
-@staff_required
+@permission_required(REVIEW)
 def staff_flags():
     return render_template("umkm/staff_flags.html", **_flags_context())
 
 
 @bp.post("/petugas/produk/<int:product_id>/sembunyikan")
-@staff_required
+@permission_required(REVIEW)
 def staff_hide_product(product_id: int):
-    product = tenancy.get_or_404(Product, product_id)
+    product = get_or_404(Product, product_id)
     if product.staff_hidden_at is not None:
         flash(_("Produk “%(name)s” sudah disembunyikan petugas.", name=product.name), "info")
         return redirect(safe_next(url_for("umkm.staff_flags")))
@@ -355,7 +363,7 @@ def staff_hide_product(product_id: int):
     before, now = _product_state(product), utcnow()
     product.staff_hidden_at, product.staff_hidden_reason = now, reason
     resolved = _resolve_flags(product.id, "hidden", now)
-    audit.record(
+    audit(
         "umkm.product_hidden",
         "umkm_product",
         product.id,
@@ -374,21 +382,22 @@ def staff_hide_product(product_id: int):
         ),
     )
     db.session.commit()
+    emit("umkm.product_hidden", {"product_id": product.id, "by": "staff"})
     flash(_("Produk “%(name)s” disembunyikan dari publik.", name=product.name), "success")
     return redirect(safe_next(url_for("umkm.staff_flags")))
 
 
 @bp.post("/petugas/produk/<int:product_id>/tampilkan")
-@staff_required
+@permission_required(REVIEW)
 def staff_show_product(product_id: int):
-    product = tenancy.get_or_404(Product, product_id)
+    product = get_or_404(Product, product_id)
     EmptyForm().validate_on_submit() or abort(400)
     if product.staff_hidden_at is None:
         flash(_("Produk “%(name)s” tidak sedang disembunyikan petugas.", name=product.name), "info")
         return redirect(safe_next(url_for("umkm.staff_flags")))
     before = _product_state(product)
     product.staff_hidden_at, product.staff_hidden_reason = None, None
-    audit.record(
+    audit(
         "umkm.product_shown",
         "umkm_product",
         product.id,
@@ -405,20 +414,21 @@ def staff_show_product(product_id: int):
         ),
     )
     db.session.commit()
+    emit("umkm.product_shown", {"product_id": product.id, "by": "staff"})
     flash(_("Produk “%(name)s” ditampilkan lagi.", name=product.name), "success")
     return redirect(safe_next(url_for("umkm.staff_flags")))
 
 
 @bp.post("/petugas/produk/<int:product_id>/abaikan-tanda")
-@staff_required
+@permission_required(REVIEW)
 def dismiss_flags(product_id: int):
-    product = tenancy.get_or_404(Product, product_id)
+    product = get_or_404(Product, product_id)
     EmptyForm().validate_on_submit() or abort(400)
     resolved = _resolve_flags(product.id, "dismissed", utcnow())
     if not resolved:
         flash(_("Tidak ada tanda yang perlu ditinjau untuk produk ini."), "info")
         return redirect(safe_next(url_for("umkm.staff_flags")))
-    audit.record(
+    audit(
         "umkm.flags_dismissed",
         "umkm_product",
         product.id,

@@ -1,6 +1,7 @@
-"""The UMKM marketplace in a real browser: a group member opens a shop; staff approve it;
-the member adds a product with a photo; a visitor finds it by search, and its "Pesan via
-WhatsApp" link carries the shop's number and a message naming the product and its page."""
+"""The UMKM marketplace in a real browser: a group member opens a shop; staff find it on
+"Tugas saya" and approve it; the member adds a product with a photo; a visitor sees it on
+the kelurahan's home page at once, finds it by search, and its "Pesan via WhatsApp" link
+carries the shop's number and a message naming the product and its page."""
 
 from __future__ import annotations
 
@@ -66,14 +67,24 @@ def test_member_opens_shop_staff_approve_visitor_orders_by_whatsapp(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Batik Sekar Jagad Kauman")
     expect(page.locator("main")).to_contain_text("Menunggu persetujuan")
 
-    # Staff approve it from the review queue.
+    # Staff land on "Tugas saya", where the shop waits, and approve it from its queue.
     staff_page = new_page()
     sign_in(staff_page, staff["identifier"])
-    staff_page.goto("/k/kauman/umkm/petugas/toko")
+    expect(staff_page).to_have_url(re.compile(r"/k/kauman/tugas/$"))
+    task = staff_page.locator("#task-umkm-shops-pending")
+    expect(task.locator(".count")).to_have_text("1")
+    assert_accessible(staff_page)
+    task.get_by_role("link", name="Toko UMKM menunggu persetujuan").click()
+    expect(staff_page).to_have_url(re.compile(r"/k/kauman/umkm/petugas/toko\?status=pending$"))
     assert_accessible(staff_page)
     card = staff_page.locator("li", has_text="Batik Sekar Jagad Kauman").first
     card.get_by_role("button", name="Setujui").click()
     expect(staff_page.locator(".flash")).to_contain_text("disetujui")
+
+    # A visitor looks at the kelurahan's home page before there is anything to buy.
+    visitor = new_page()
+    visitor.goto("/k/kauman/")
+    expect(visitor.locator("#widget-umkm-products")).to_contain_text("Belum ada produk UMKM.")
 
     # The member adds a product with a photo.
     page.goto("/k/kauman/umkm/toko-saya")
@@ -92,8 +103,11 @@ def test_member_opens_shop_staff_approve_visitor_orders_by_whatsapp(
     expect(page.locator("main")).to_contain_text("Kain batik tulis motif Jlamprang")
     assert_accessible(page)  # the dashboard, with its chart
 
-    # A visitor, not signed in, searches the catalogue and opens the product.
-    visitor = new_page()
+    # The visitor, not signed in, sees the new product on the home page at once (its cached
+    # panel was renewed), then searches the catalogue and opens the product.
+    visitor.goto("/k/kauman/")
+    widget = visitor.locator("#widget-umkm-products")
+    expect(widget.get_by_role("link", name="Kain batik tulis motif Jlamprang")).to_be_visible()
     visitor.goto("/k/kauman/umkm/")
     visitor.get_by_label("Cari produk").fill("jlamprang")
     visitor.get_by_label("Cari produk").press("Enter")

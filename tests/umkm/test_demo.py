@@ -140,13 +140,13 @@ def test_demo_shows_on_the_public_and_staff_pages(app, client, login_as):
 def test_demo_skips_a_group_that_already_has_a_shop(app, factory):
     """A shop someone opened for a demo group before the seed ran is left as it was."""
     from app import tenancy
-    from app.seed import slug_for
+    from app.kit import slugify
     from plugins.umkm.demo import seed_demo_umkm
 
     krapyak = factory.kelurahan("krapyak")
     leader = factory.user("warga", "krapyak")
     group = factory.group("krapyak", leader=leader, name="UMKM Lopis Krapyak")
-    group.slug = slug_for("UMKM Lopis Krapyak")
+    group.slug = slugify("UMKM Lopis Krapyak")
     _db.session.add(
         Shop(
             kelurahan_id=krapyak.id,

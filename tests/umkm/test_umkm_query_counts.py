@@ -17,6 +17,7 @@ from conftest import StatementCounter, act_as, enable_plugin, make_user
 from sqlalchemy import func, insert, select
 from umkm_helpers import make_product, make_shop
 
+from app import caching
 from app.extensions import db as _db
 from app.models import GroupMember, Media, utcnow
 from plugins.umkm.models import Product, ProductMonthlyStat, ProductPhoto
@@ -115,6 +116,8 @@ def measure(client, urls: dict[str, str]) -> dict[str, int]:
     for name, url in urls.items():
         headers = {"HX-Request": "true"} if "htmx" in name else {}
         assert client.get(url, headers=headers).status_code == 200, url  # warm-up
+        if "map layer" in name:
+            caching.cache.clear()  # the layer's own query, not the cached answer
         with StatementCounter(_db.engine) as counter:
             response = client.get(url, headers=headers)
         assert response.status_code == 200, url
@@ -160,7 +163,8 @@ def test_query_counts_do_not_grow_with_the_number_of_products(app, client, db, f
         "catalogue htmx": f"{base}/?sort=price_asc",
         "shop page": f"{base}/toko/{big.id}",
         "shop page htmx": f"{base}/toko/{big.id}",
-        "shops map layer": f"{base}/toko.geojson",
+        "shops map layer": "/k/kauman/peta/umkm-shops.geojson",
+        "shops map layer, former address": f"{base}/toko.geojson?bbox=109.6,-6.95,109.7,-6.85",
         "product page": f"{base}/produk/{product.id}",
         "city catalogue": "/umkm/",
         "city catalogue, filtered": "/umkm/?kelurahan=medono&sort=popular&category=Batik+tulis",
@@ -211,6 +215,9 @@ def test_the_request_that_counts_a_view_does_not_reload_the_page(app, db, factor
         bulk_photos(product, photos)
         client = app.test_client()  # a new visitor: the first request counts a view
         url = f"/k/kauman/umkm/produk/{product.id}"
+        # Another page first: reloading the kelurahan and plugin switches this test's
+        # writes made stale is not the counter's work.
+        assert client.get("/k/kauman/umkm/").status_code == 200
         with StatementCounter(_db.engine) as counting:
             assert client.get(url).status_code == 200
         with StatementCounter(_db.engine) as plain:
