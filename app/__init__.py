@@ -74,6 +74,7 @@ def configure_extensions(app: Flask) -> None:
         locale_selector=i18n.select_locale,
         default_translation_directories=str(ROOT / "translations"),
     )
+    i18n.install_fast_gettext(app)
     login_manager.init_app(app)
     auth.configure_login(login_manager)
     caching.init_app(app)
@@ -110,10 +111,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def configure_templates(app: Flask) -> None:
-    from . import assets, template_globals
+    from . import assets, pagecache, template_globals
 
     assets.init_app(app)
     template_globals.init_app(app)
+    pagecache.init_app(app)
 
 
 def configure_security(app: Flask) -> None:

@@ -21,3 +21,31 @@ def select_locale() -> str:
     if cookie in supported:
         return cookie
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _translations():
+    """The request's catalogue, looked up once per request and language: templates call
+    gettext dozens of times a page, and Flask-Babel resolves the language on each call."""
+    from flask import g, has_app_context
+    from flask_babel import get_translations
+
+    if not has_app_context():
+        return get_translations()
+    cached = g.get("_kp_translations")
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()  # resolves the language, setting babel_locale
+    g._kp_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
+    return translations
+
+
+def install_fast_gettext(app) -> None:
+    """Jinja's gettext callables through `_translations()` (same texts, fewer lookups)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )

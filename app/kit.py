@@ -33,9 +33,11 @@ Three things bypass the filter and must never touch a tenant table in a plugin:
 `session.get()` / `db.get_or_404()` (an identity-map lookup runs no query). Use
 `get_or_404(Model, id)` from here instead. tests/test_kit.py fails when a plugin uses them.
 
-**Caching.** Home widgets, dimension metrics and map-layer answers are cached per
-kelurahan. After a committed change, `emit("<id>.<what>")`: it renews the plugin's cached
-answers in that kelurahan for every worker, and tells other plugins (`kp_on_event`).
+**Caching.** Home widgets, menus, dimension metrics and map-layer answers are cached per
+kelurahan; a busy public page can serve visitors who are not signed in from the cache with
+`@visitor_page`. After a committed change, `emit("<id>.<what>")`: it renews the plugin's
+cached answers and pages in that kelurahan for every worker, and tells other plugins
+(`kp_on_event`).
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ from .models import (
     utcnow,
 )
 from .notify import notify
+from .pagecache import visitor_page
 from .paging import MAX_PAGE, page_number
 from .permissions import can, permission_required, require
 from .phone import InvalidPhone, format_phone, normalize_phone, wa_me_url
@@ -375,6 +378,7 @@ __all__ = [
     "strip",
     "user_key",
     "utcnow",
+    "visitor_page",
     "wa_me_url",
     "wib",
 ]

@@ -92,6 +92,16 @@ def can(permission: str, obj: Any = None, *, user=None, kelurahan=None) -> bool:
     return _group_role_allows(user, kelurahan, permission, group_of(obj))
 
 
+def viewer_role(user, kelurahan) -> str:
+    """What a cached menu or panel may vary with: the viewer's role in the kelurahan."""
+    if not getattr(user, "is_authenticated", False):
+        return "anon"
+    if user.is_city_admin:
+        return "admin"
+    assignment = user.role_in(kelurahan)
+    return assignment.role if assignment is not None else "user"
+
+
 def role_holds_any(user, kelurahan) -> bool:
     """Whether the user's role in the kelurahan holds any plugin permission there (staff by
     default; a resident once an admin grants residents one): who has a "Tugas saya"."""

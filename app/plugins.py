@@ -190,10 +190,14 @@ class Manifest:
 
 @dataclass(frozen=True)
 class NavItem:
+    """A menu entry. Menus are cached per kelurahan, language and the viewer's role there;
+    an entry that differs per person sets `cache=False`."""
+
     label: Any
     url: str
     order: int = 100
     icon: str | None = None
+    cache: bool = True
 
 
 @dataclass(frozen=True)

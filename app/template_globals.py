@@ -11,9 +11,9 @@ from .auth import is_admin, is_staff
 from .extensions import db
 from .formatting import kg, rupiah, wib
 from .models import Notification
-from .permissions import can
+from .permissions import can, viewer_role
 from .phone import InvalidPhone, format_phone, wa_me_url
-from .plugins import DIMENSIONS, host
+from .plugins import DIMENSIONS, NavItem, host
 
 
 def _wib(value, fmt: str = "datetime") -> str:
@@ -36,13 +36,28 @@ def _wa_me(value, text: str | None = None) -> str:
         return ""
 
 
+def _plain_items(plugin: str, items: list) -> tuple[list, bool]:
+    plain = [NavItem(str(i.label), i.url, i.order, i.icon, i.cache) for i in items]
+    return plain, all(i.cache for i in items)
+
+
 def nav_items():
+    """The kelurahan's menu: every switched-on plugin's entries, cached per role."""
     kelurahan = g.get("kelurahan")
     if kelurahan is None:
         return []
-    user = current_user if current_user.is_authenticated else None
-    items = host().collect("kp_nav_items", kelurahan, kelurahan=kelurahan, user=user)
-    return sorted(items, key=lambda item: item.order)
+    if "kp.nav" not in request.environ:  # the header and the page may both ask
+        user = current_user if current_user.is_authenticated else None
+        items = host().cached(
+            "kp_nav_items",
+            kelurahan,
+            viewer_role(current_user, kelurahan),
+            _plain_items,
+            kelurahan=kelurahan,
+            user=user,
+        )
+        request.environ["kp.nav"] = sorted(items, key=lambda item: item.order)
+    return request.environ["kp.nav"]
 
 
 def city_nav_items():

@@ -18,21 +18,21 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from app import create_app  # noqa: E402
 
 
-def make_app(database_url: str, media_root: str):
-    return create_app(
-        {
-            "TESTING": True,
-            "KP_ENV": "testing",
-            "SECRET_KEY": "bench-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {},
-            "KP_MEDIA_ROOT": media_root,
-            "KP_ASSETS": "local",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "SERVER_NAME": None,
-        }
-    )
+def make_app(database_url: str, media_root: str, **overrides):
+    settings = {
+        "TESTING": True,
+        "KP_ENV": "testing",
+        "SECRET_KEY": "bench-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "KP_MEDIA_ROOT": media_root,
+        "KP_STAMP_DIR": str(Path(media_root).parent / "stamps"),
+        "KP_ASSETS": "local",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+    return create_app({**settings, **overrides})
 
 
 def median_time(fn, runs: int) -> tuple[float, object]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
+from conftest import enable_plugin, make_group, make_user
 from kp_notices import Notice
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
@@ -14,7 +15,6 @@ from sqlalchemy.orm import aliased
 from app import tenancy
 from app.models import Group, GroupMember, User
 from app.tenancy import TenantScopeError
-from conftest import enable_plugin, make_group, make_user
 
 TENANT_MODELS = [Group, GroupMember, Notice]
 

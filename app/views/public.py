@@ -27,6 +27,8 @@ from ..extensions import csrf
 from ..formatting import WIB
 from ..geo import feature_collection, point_feature
 from ..i18n import LANG_COOKIE
+from ..pagecache import visitor_page
+from ..permissions import viewer_role
 from ..plugins import DIMENSIONS, host
 from ..urls import safe_next
 
@@ -71,16 +73,6 @@ def kelurahan_geojson():
     return jsonify(feature_collection(features))
 
 
-def viewer_role(kelurahan) -> str:
-    """What a cached panel may vary with: the viewer's role in the kelurahan."""
-    if not current_user.is_authenticated:
-        return "anon"
-    if current_user.is_city_admin:
-        return "admin"
-    assignment = current_user.role_in(kelurahan)
-    return assignment.role if assignment is not None else "user"
-
-
 def _render_widgets(plugin: str, widgets: list) -> tuple[list[dict], bool]:
     """A plugin's widgets rendered by the core (a broken template skips its panel)."""
     rendered = []
@@ -101,6 +93,7 @@ def _render_widgets(plugin: str, widgets: list) -> tuple[list[dict], bool]:
 
 
 @bp.get("/k/<kelurahan_slug>/")
+@visitor_page
 def kelurahan_home():
     kelurahan = g.kelurahan
     kp = host()
@@ -109,24 +102,29 @@ def kelurahan_home():
         kp.cached(
             "kp_home_widgets",
             kelurahan,
-            viewer_role(kelurahan),
+            viewer_role(current_user, kelurahan),
             _render_widgets,
             kelurahan=kelurahan,
             user=user,
         ),
         key=lambda w: w["order"],
     )
-    layers = kp.collect("kp_map_layers", kelurahan, kelurahan=kelurahan)
+    layers = kp.cached("kp_map_layers", kelurahan, "list", _layer_specs, kelurahan=kelurahan)
     features = [kp.manifests[pid] for pid in kp.enabled_ids(kelurahan)]
     return render_template(
         "public/kelurahan_home.html",
         kelurahan=kelurahan,
         widgets=widgets,
         layers=layers,
-        layers_json=[layer.as_json(maplayers.layer_url(layer)) for layer in layers],
+        layers_json=layers,
         features=features,
         dimensions=DIMENSIONS,
     )
+
+
+def _layer_specs(plugin: str, layers: list) -> tuple[list[dict], bool]:
+    """What the browser needs of each layer (id, name, URL, icon), cacheable."""
+    return [layer.as_json(maplayers.layer_url(layer)) for layer in layers], True
 
 
 @bp.get("/k/<kelurahan_slug>/peta/<layer_id>.geojson")

@@ -28,6 +28,7 @@ from app.kit import (
     save_upload,
     saved_response,
     user_key,
+    visitor_page,
 )
 
 from .blueprint import bp
@@ -53,6 +54,7 @@ PER_PAGE = 20
 
 
 @bp.get("/")
+@visitor_page  # the most read page of the plugin; visitors get it from the cache
 def index():
     filters = read_filters(request.args)
     try:
