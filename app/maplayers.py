@@ -1,20 +1,44 @@
 """The core serves every plugin's map layer (`MapLayer`) as RFC 7946 GeoJSON.
 
-One request is at most two statements. The first selects matching points inside the bbox,
-one more than the cap: when at most MAP_LIMIT match, they are the answer. Otherwise
-the second groups them into a GRID_CELLS × GRID_CELLS grid over the bbox (or the city's
-bounds) in SQL, and the answer is one feature per non-empty cell with its `count` and the
+One request is at most two statements. The first groups the matching points inside the bbox
+into a GRID_CELLS × GRID_CELLS grid over the bbox (or the city's bounds) in SQL: when more
+than MAP_LIMIT match, the answer is one feature per non-empty cell with its `count` and the
 mean position of its points, so a zoomed-out map of a million reports stays under 100 KB.
+Otherwise the second selects the points, each written as GeoJSON by the database itself.
 
-Answers are cached per kelurahan and query string until the plugin's stamp moves.
+The statements of a layer are built once per shape of request (its filters, with or without
+a bbox) and reused with new bbox values; answers are cached per kelurahan and query string
+until the plugin's stamp moves.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
+from typing import Any
 
+import orjson
 from flask import current_app, jsonify, request, url_for
-from sqlalchemy import Integer, cast, func
+from sqlalchemy import (
+    Boolean,
+    Exists,
+    Float,
+    FromClause,
+    Integer,
+    Join,
+    Select,
+    String,
+    Subquery,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+)
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.selectable import ScalarSelect, TableClause
 
 from . import caching
 from .extensions import db
@@ -23,11 +47,30 @@ from .geo import BadBBox, BBox
 MAP_LIMIT = 500
 GRID_CELLS = 20  # 20 × 20 cells at most: a clustered answer stays under MAP_LIMIT features
 LINK_PLACEHOLDER = 987654321
+STATEMENT_SECONDS = 60
 
 
 def layer_model(query):
     """The mapped class a layer's `select(Model)` reads."""
     return query.column_descriptions[0]["entity"]
+
+
+def _one_table(statement, model) -> bool:
+    """True when the statement reads the model's table alone: no join, no subquery, no
+    other table (a walk of the statement, far cheaper than asking for its FROM list)."""
+    table = model.__table__
+    for element in visitors.iterate(statement):
+        if element is statement:
+            continue
+        if isinstance(element, Select | ScalarSelect | Subquery | Join | Exists):
+            return False
+        source = element if isinstance(element, FromClause) else getattr(element, "table", None)
+        if not isinstance(source, FromClause):
+            continue
+        # The ORM hands the table over annotated: the same table under its own name.
+        if not (isinstance(source, TableClause) and source.name == table.name):
+            return False
+    return True
 
 
 def _cell_index(offset):
@@ -46,34 +89,139 @@ def _link_template(layer) -> tuple[str, str] | None:
     return prefix, suffix
 
 
-def answer(layer, args, bounds: dict) -> dict:
-    """The GeoJSON of `layer` for query arguments `args` (bbox and the layer's filters).
-    Raises BadBBox for a malformed bbox."""
-    bbox = BBox.parse(args.get("bbox"))
+def _feature_json(model, layer):
+    """SQL for one point as a GeoJSON Feature (json_object on SQLite, json_build_object on
+    PostgreSQL): the database writes the points, Python only joins them."""
+    postgres = db.engine.dialect.name == "postgresql"
+    obj = func.json_build_object if postgres else func.json_object
+    array = func.json_build_array if postgres else func.json_array
+    properties = []
+    for column in layer.columns:
+        value = column
+        if not postgres and isinstance(column.type, Boolean):  # SQLite has no booleans
+            value = func.json(case((column, "true"), else_="false"))
+        properties += [column.key, value]
+    properties += ["id", model.id]
+    link = _link_template(layer)
+    if link is not None:
+        properties += ["url", literal(link[0]) + cast(model.id, String) + literal(link[1])]
+    feature = obj(
+        "type",
+        "Feature",
+        "id",
+        model.id,
+        "geometry",
+        obj("type", "Point", "coordinates", array(model.lng, model.lat)),
+        "properties",
+        obj(*properties),
+    )
+    return cast(feature, Text) if postgres else feature
+
+
+@dataclass
+class _Prepared:
+    """A layer's two statements for one shape of request, bbox values left as parameters.
+    Built once and reused: building and keying a statement costs more than a
+    neighbourhood's query."""
+
+    cells: Any  # the grid's cells, with how many points each holds
+    points: Any  # the points, as GeoJSON (or their columns)
+    direct: bool  # reads the model's table alone: run on the connection, kelurahan stated
+    made: float
+
+    def run(self, statement, params: dict) -> list:
+        if self.direct:
+            return db.session.connection().execute(statement, params).all()
+        return db.session.execute(statement, params).all()
+
+
+def _prepare(layer, args, kelurahan, with_bbox: bool) -> _Prepared:
+    from .models import TenantMixin
+
     query = layer.query(args) if callable(layer.query) else layer.query
     model = layer_model(query)
     lat, lng = model.lat, model.lng
+    west, south = bindparam("kp_west", type_=Float), bindparam("kp_south", type_=Float)
     query = query.where(lat.is_not(None), lng.is_not(None))
-    if bbox is not None:
-        query = query.where(
-            lng >= bbox.min_lng, lng <= bbox.max_lng, lat >= bbox.min_lat, lat <= bbox.max_lat
-        )
-    columns = [model.id, lat, lng, *layer.columns]
-    # Any MAP_LIMIT + 1 rows tell points from clusters; ordering them in SQL would sort
-    # every match first (a million, zoomed out), so the few points are sorted here.
-    rows = db.session.execute(query.with_only_columns(*columns).limit(MAP_LIMIT + 1)).all()
-    if len(rows) <= MAP_LIMIT:
-        return _points(layer, sorted(rows, key=lambda row: row[0]))
+    if with_bbox:
+        east, north = bindparam("kp_east", type_=Float), bindparam("kp_north", type_=Float)
+        query = query.where(lng >= west, lng <= east, lat >= south, lat <= north)
+    # A statement on the model's table alone gets the kelurahan stated in it, which is
+    # exactly the session's filter, and runs on the connection (no ORM per request);
+    # anything with a join or a subquery goes through the session and its filter.
+    direct = issubclass(model, TenantMixin) and _one_table(query, model)
+    if direct:
+        query = query.where(model.kelurahan_id == kelurahan.id)
+    if layer.properties is None:
+        columns = [model.id, _feature_json(model, layer)]
+    else:
+        columns = [model.id, lat, lng, *layer.columns]
+    points = query.with_only_columns(*columns).limit(MAP_LIMIT + 1)
+    col = _cell_index((lng - west) / bindparam("kp_cell_lng", type_=Float)).label("col")
+    row = _cell_index((lat - south) / bindparam("kp_cell_lat", type_=Float)).label("row")
+    cells = query.with_only_columns(col, row, func.count(), func.avg(lat), func.avg(lng))
+    return _Prepared(cells.group_by(col, row), points, direct, time.monotonic())
+
+
+def _prepared(layer, args, kelurahan, with_bbox: bool, plugin: str) -> _Prepared:
+    """The layer's statements for this shape of request, from the worker's memory. Renewed
+    with the plugin's or the kelurahan's stamps, and after STATEMENT_SECONDS at most, since
+    a filter such as "the last 7 days" is fixed when the statement is built."""
+    store = current_app.extensions.setdefault("kp_layer_statements", {})
+    tokens = caching.read(
+        caching.CONFIG,
+        caching.kelurahan_stamp(kelurahan.id),
+        caching.plugin_stamp(kelurahan.id, plugin),
+    )
+    items = args.items(multi=True) if hasattr(args, "getlist") else args.items()
+    shape = tuple(sorted((k, v) for k, v in items if k != "bbox"))
+    key = (kelurahan.id, plugin, layer.id, shape, with_bbox, tokens)
+    prepared = store.get(key)
+    if prepared is None or time.monotonic() - prepared.made > STATEMENT_SECONDS:
+        if len(store) > 1000:  # bounded: shapes are few, but query strings are anyone's
+            store.clear()
+        prepared = store[key] = _prepare(layer, args, kelurahan, with_bbox)
+    return prepared
+
+
+def answer(layer, args, bounds: dict, *, plugin: str = "", kelurahan=None) -> dict:
+    """The GeoJSON of `layer` for query arguments `args` (bbox and the layer's filters).
+    Raises BadBBox for a malformed bbox."""
+    return orjson.loads(answer_body(layer, args, bounds, plugin=plugin, kelurahan=kelurahan))
+
+
+def answer_body(layer, args, bounds: dict, *, plugin: str = "", kelurahan=None) -> bytes:
+    """`answer`, encoded as the endpoint sends it."""
+    from flask import g
+
+    bbox = BBox.parse(args.get("bbox"))
+    kelurahan = kelurahan or g.kelurahan
+    prepared = _prepared(layer, args, kelurahan, bbox is not None, plugin)
     box = bbox or BBox(bounds["west"], bounds["south"], bounds["east"], bounds["north"])
-    cell_lng = (box.max_lng - box.min_lng) / GRID_CELLS or 1e-9
-    cell_lat = (box.max_lat - box.min_lat) / GRID_CELLS or 1e-9
-    col = _cell_index((lng - box.min_lng) / cell_lng).label("col")
-    row = _cell_index((lat - box.min_lat) / cell_lat).label("row")
-    cells = db.session.execute(
-        query.with_only_columns(col, row, func.count(), func.avg(lat), func.avg(lng)).group_by(
-            col, row
-        )
-    ).all()
+    params = {
+        "kp_west": box.min_lng,
+        "kp_south": box.min_lat,
+        "kp_cell_lng": (box.max_lng - box.min_lng) / GRID_CELLS or 1e-9,
+        "kp_cell_lat": (box.max_lat - box.min_lat) / GRID_CELLS or 1e-9,
+    }
+    if bbox is not None:
+        params.update(kp_east=bbox.max_lng, kp_north=bbox.max_lat)
+    # The grid first: it counts the matches, and when they are too many it is the answer
+    # (a zoomed-out map of a million reports is this one statement). Only a few points are
+    # then written out, by the second.
+    cells = prepared.run(prepared.cells, params)
+    if sum(cell[2] for cell in cells) <= MAP_LIMIT:
+        rows = prepared.run(prepared.points, params) if cells else []
+        rows.sort(key=lambda row: row[0])
+        if layer.properties is None:
+            head = b'{"type":"FeatureCollection","features":['
+            tail = f'],"total":{len(rows)},"clustered":false}}'.encode()
+            return head + ",".join(row[1] for row in rows).encode() + tail
+        return orjson.dumps(_points(layer, rows))
+    return orjson.dumps(_clusters(cells))
+
+
+def _clusters(cells) -> dict:
     # Points on the max edge (or, without a bbox, just outside the city's bounds) fall in
     # cells beyond the grid: fold them into the nearest cell.
     merged: dict[tuple[int, int], list[float]] = {}
@@ -100,14 +248,11 @@ def answer(layer, args, bounds: dict) -> dict:
 
 
 def _points(layer, rows) -> dict:
+    """Points built here, for a layer whose properties a function computes."""
     link = _link_template(layer)
-    names = [c.key for c in layer.columns]
     features = []
     for row in rows:
-        if layer.properties is not None:
-            properties = dict(layer.properties(row))
-        else:
-            properties = dict(zip(names, row[3:], strict=True))
+        properties = layer.properties(row)
         properties["id"] = row[0]
         if link is not None:
             properties["url"] = f"{link[0]}{row[0]}{link[1]}"
@@ -135,13 +280,30 @@ def layer_url(layer) -> str:
 
 
 def find(kelurahan, layer_id: str):
-    """(plugin name, layer) of a layer served by the core in this kelurahan, or None."""
+    """(plugin name, layer) of a layer served by the core in this kelurahan, or None.
+    Plugins are asked in turn until one has it; the answer is kept in the worker's memory
+    until a stamp of the kelurahan moves (a plugin switched, a setting changed)."""
     from .plugins import host
 
-    for plugin, layers in host().collect_by_plugin("kp_map_layers", kelurahan, kelurahan=kelurahan):
+    store = current_app.extensions.setdefault("kp_layer_owners", {})
+    key = (kelurahan.id, layer_id, caching.read(caching.CONFIG)[0])
+    if key not in store:
+        if len(store) > 1000:
+            store.clear()
+        store[key] = _find(host(), kelurahan, layer_id)
+    return store[key]
+
+
+def _find(kp, kelurahan, layer_id: str):
+    for impl in kp._impls("kp_map_layers", kelurahan):
+        try:
+            layers = kp.call_one(impl, {"kelurahan": kelurahan}) or []
+        except Exception:
+            kp._failed(impl.plugin_name, "kp_map_layers")
+            continue
         for layer in layers:
             if layer.id == layer_id and layer.query is not None:
-                return plugin, layer
+                return impl.plugin_name, layer
     return None
 
 
@@ -161,9 +323,9 @@ def response(kelurahan, layer_id: str):
     body = caching.cache.get(key)
     if body is None:
         try:
-            data = answer(layer, args, current_app.config["KP_BOUNDS"])
+            bounds = current_app.config["KP_BOUNDS"]
+            body = answer_body(layer, args, bounds, plugin=plugin, kelurahan=kelurahan)
         except BadBBox as exc:
             return jsonify(error={"code": 400, "message": str(exc)}), 400
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         caching.cache.set(key, body)
     return current_app.response_class(body, mimetype="application/geo+json")

@@ -111,6 +111,9 @@ def _touches_tenant_table(state) -> bool:
     """True when a tenant table appears anywhere in the statement: as a selected entity,
     but also in `select_from()`, a join, a subquery or a bare column (`func.count()`
     over `Group`, `select(User).join(GroupMember)`), which `all_mappers` alone misses."""
+    mapper = state.bind_mapper  # cheap, and a tenant model in most statements
+    if mapper is not None and issubclass(mapper.class_, TenantMixin):
+        return True
     if any(
         mapper.class_ is not None and issubclass(mapper.class_, TenantMixin)
         for mapper in state.all_mappers

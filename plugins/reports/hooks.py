@@ -30,7 +30,7 @@ from app.kit import (
 
 from .demo import seed_demo_reports
 from .labels import STATUS_LABELS
-from .models import Report, ReportFlag, ReportSupport, Status
+from .models import CLOSED, Report, ReportFlag, ReportSupport
 from .queries import map_query
 from .stats import counts_by_category, medians, this_month
 
@@ -51,15 +51,7 @@ def kp_nav_items(kelurahan, user):
     return [NavItem(_l("Laporan"), url_for("reports.index", kelurahan_slug=kelurahan.slug), 20)]
 
 
-def _point_properties(row) -> dict:
-    """What the map's popups and the reports page read of each point (the core adds
-    `id` and `url`)."""
-    return {
-        "title": row.title,
-        "category": row.category,
-        "status": row.status,
-        "open": not Status(row.status).is_closed,
-    }
+CLOSED_VALUES = tuple(sorted(s.value for s in CLOSED))
 
 
 @hookimpl
@@ -69,8 +61,12 @@ def kp_map_layers(kelurahan):
             "reports",
             _l("Laporan warga"),
             query=map_query,
-            columns=(Report.title, Report.category, Report.status),
-            properties=_point_properties,
+            columns=(
+                Report.title,
+                Report.category,
+                Report.status,
+                Report.status.not_in(CLOSED_VALUES).label("open"),
+            ),
             link="reports.show",
             link_arg="report_id",
             params={"status": "open"},

@@ -1,7 +1,7 @@
 """The map (the plugin's URL and the core's), the list page, a report's page and the
 kelurahan home with its reports widget run the same number of SQL statements with 10
 reports as with 1,000: no query per report, photo, comment or status change. (A map answer
-past 500 points adds one grid GROUP BY, once, however many points it clusters.)
+of at most 500 points adds one statement for the points after its grid, however many.)
 
 Statements are counted with an engine `before_cursor_execute` listener around one request;
 each request is made once beforehand so one-off work (first connection) is not counted,
@@ -117,8 +117,8 @@ def measure(client, urls: dict[str, str]) -> dict[str, int]:
             response = client.get(url, headers=headers)
         assert response.status_code == 200, url
         counts[name] = len(counter.statements)
-        if response.mimetype == "application/geo+json" and response.get_json()["clustered"]:
-            # Past 500 points a map answer adds its one grid GROUP BY, whatever the count.
+        if response.mimetype == "application/geo+json" and not response.get_json()["clustered"]:
+            # Up to 500 points a map answer adds the points' own statement after its grid.
             counts[name] -= 1
     return counts
 
