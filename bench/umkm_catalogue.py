@@ -71,7 +71,7 @@ CASES = [
 
 def seed(app, n: int) -> int:
     """Schema, the 27 kelurahan, the plugin on in Kauman, 200 shops and n products."""
-    from app.views.admin import set_plugin_enabled
+    from app.plugins import host
     from plugins.umkm.models import Product, ProductMonthlyStat, Shop
     from plugins.umkm.queries import month_start
 
@@ -79,8 +79,7 @@ def seed(app, n: int) -> int:
     seed_kelurahan()
     kelurahan = db.session.execute(select(Kelurahan).where(Kelurahan.slug == SLUG)).scalar_one()
     with app.test_request_context():
-        assert set_plugin_enabled(kelurahan, "umkm", True) is None
-        db.session.commit()
+        assert host(app).switch(kelurahan, "umkm", True) is None
     rng = random.Random(2026)
     now = datetime.now(UTC)
     with tenancy.all_kelurahan():
@@ -118,7 +117,12 @@ def seed(app, n: int) -> int:
             db.session.add(shop)
             db.session.flush()
             shop_ids.append(shop.id)
-        months = [month_start(now - timedelta(days=30 * k)) for k in range(3)]
+        # The first of this month and the two before (30-day steps repeat a month on the 31st).
+        this_month = month_start(now)
+        months = [this_month]
+        for _ in range(2):
+            first = datetime.combine(months[-1], datetime.min.time(), UTC)
+            months.append(month_start(first - timedelta(days=1)))
         chunk = 5_000
         for start in range(0, n, chunk):
             rows = []
