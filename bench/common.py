@@ -4,6 +4,7 @@ throwaway PostgreSQL database."""
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import statistics
 import sys
@@ -33,6 +34,17 @@ def make_app(database_url: str, media_root: str, **overrides):
         "SERVER_NAME": None,
     }
     return create_app({**settings, **overrides})
+
+
+def add_backend_arguments(parser) -> None:
+    """--postgres URL (default $KP_TEST_DATABASE_URL) and --no-sqlite, for every bench."""
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("KP_TEST_DATABASE_URL"),
+        help="a PostgreSQL server URL (postgresql+psycopg://...); a fresh database is "
+        "created on it and dropped afterwards (default: $KP_TEST_DATABASE_URL)",
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
 
 
 def median_time(fn, runs: int) -> tuple[float, object]:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import make_app, median_time, postgres_database, print_table  # noqa: E402
+from common import add_backend_arguments, make_app, median_time, postgres_database, print_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("reports", "umkm")
@@ -255,12 +255,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=300, help="timed requests per in-process case")
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per page")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("KP_TEST_DATABASE_URL"),
-        help="a PostgreSQL server URL; a fresh database is created on it and dropped afterwards",
-    )
-    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    add_backend_arguments(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sqlite3
 import sys
@@ -37,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import make_app, median_time, postgres_database, print_table  # noqa: E402
+from common import add_backend_arguments, make_app, median_time, postgres_database, print_table  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from app import tenancy  # noqa: E402
@@ -255,13 +254,7 @@ def main() -> int:
         "--reports", "--n", type=int, default=100_000, help="reports to seed (e.g. 1000000)"
     )
     parser.add_argument("--runs", type=int, default=15, help="timed runs per case")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("KP_TEST_DATABASE_URL"),
-        help="a PostgreSQL server URL (postgresql+psycopg://...); a fresh database is "
-        "created on it and dropped afterwards (default: $KP_TEST_DATABASE_URL)",
-    )
-    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    add_backend_arguments(parser)
     args = parser.parse_args()
 
     rows: list[dict] = []

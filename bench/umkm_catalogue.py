@@ -17,7 +17,6 @@ the figures are printed for the README.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sqlite3
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import make_app, median_time, postgres_database, print_table  # noqa: E402
+from common import add_backend_arguments, make_app, median_time, postgres_database, print_table  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from app import tenancy  # noqa: E402
@@ -231,12 +230,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20_000, help="products to seed")
     parser.add_argument("--runs", type=int, default=15, help="timed runs per case")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("KP_TEST_DATABASE_URL"),
-        help="a PostgreSQL server URL; a fresh database is created on it and dropped afterwards",
-    )
-    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    add_backend_arguments(parser)
     args = parser.parse_args()
     lines: list = []
     if not args.no_sqlite:
