@@ -111,8 +111,10 @@ def kp_migration_dirs() -> list[str]:
 def kp_nav_items(kelurahan: Kelurahan, user: User | None) -> list[NavItem]:
     """Return menu entries for the kelurahan's pages.
 
-    Called on every page under `/k/<slug>/`; `user` is None for visitors. Entries are
-    sorted by `order`. Return an empty list to show nothing (e.g. to visitors).
+    Called for pages under `/k/<slug>/` when the cached menu is stale; `user` is None for
+    visitors. The menu is cached per kelurahan, language and the viewer's role there, so an
+    entry may depend on the role (or a permission granted to it); one that differs per
+    person sets `cache=False`. Entries are sorted by `order`.
 
     Example::
 
