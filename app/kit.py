@@ -7,7 +7,7 @@ under plugins/ or tests/example_plugin/ imports anything else from `app`).
 A small plugin is one module (tests/example_plugin/kp_notices/ is a whole one):
 
     from flask import Blueprint, render_template
-    from app import kit
+    import app.kit as kit
 
     bp = Blueprint("notices", __name__, template_folder="templates")  # /k/<slug>/<path>/
 

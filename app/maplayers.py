@@ -152,11 +152,8 @@ def _prepare(layer, args, kelurahan, with_bbox: bool) -> _Prepared:
     direct = issubclass(model, TenantMixin) and _one_table(query, model)
     if direct:
         query = query.where(model.kelurahan_id == kelurahan.id)
-    if layer.properties is None:
-        columns = [model.id, _feature_json(model, layer)]
-    else:
-        columns = [model.id, lat, lng, *layer.columns]
-    points = query.with_only_columns(*columns).limit(MAP_LIMIT + 1)
+    points = query.with_only_columns(model.id, _feature_json(model, layer))
+    points = points.limit(MAP_LIMIT + 1)
     col = _cell_index((lng - west) / bindparam("kp_cell_lng", type_=Float)).label("col")
     row = _cell_index((lat - south) / bindparam("kp_cell_lat", type_=Float)).label("row")
     cells = query.with_only_columns(col, row, func.count(), func.avg(lat), func.avg(lng))
@@ -213,11 +210,9 @@ def answer_body(layer, args, bounds: dict, *, plugin: str = "", kelurahan=None) 
     if sum(cell[2] for cell in cells) <= MAP_LIMIT:
         rows = prepared.run(prepared.points, params) if cells else []
         rows.sort(key=lambda row: row[0])
-        if layer.properties is None:
-            head = b'{"type":"FeatureCollection","features":['
-            tail = f'],"total":{len(rows)},"clustered":false}}'.encode()
-            return head + ",".join(row[1] for row in rows).encode() + tail
-        return orjson.dumps(_points(layer, rows))
+        head = b'{"type":"FeatureCollection","features":['
+        tail = f'],"total":{len(rows)},"clustered":false}}'.encode()
+        return head + ",".join(row[1] for row in rows).encode() + tail
     return orjson.dumps(_clusters(cells))
 
 
@@ -245,31 +240,6 @@ def _clusters(cells) -> dict:
     ]
     total = sum(acc[0] for acc in merged.values())
     return {"type": "FeatureCollection", "features": features, "total": total, "clustered": True}
-
-
-def _points(layer, rows) -> dict:
-    """Points built here, for a layer whose properties a function computes."""
-    link = _link_template(layer)
-    features = []
-    for row in rows:
-        properties = layer.properties(row)
-        properties["id"] = row[0]
-        if link is not None:
-            properties["url"] = f"{link[0]}{row[0]}{link[1]}"
-        features.append(
-            {
-                "type": "Feature",
-                "id": row[0],
-                "geometry": {"type": "Point", "coordinates": [row[2], row[1]]},
-                "properties": properties,
-            }
-        )
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "total": len(features),
-        "clustered": False,
-    }
 
 
 def layer_url(layer) -> str:

@@ -224,8 +224,8 @@ class MapLayer:
     `query` is a `select(Model)` of rows with `id`, `lat` and `lng` columns, or a callable
     taking the request's query arguments and returning one (for filters). The core adds the
     bbox, answers at most 500 points, and beyond that grid clusters counted in SQL.
-    `columns` are selected too and, with `id`, become each point's properties (or
-    `properties(row)` builds them); `link` is the endpoint of a point's page, called with
+    `columns` (columns or labelled SQL expressions) are selected too and, with `id`, become
+    each point's properties; `link` is the endpoint of a point's page, called with
     the id as `link_arg`. `params` are query arguments of the layer's default URL.
     A layer served by the plugin itself gives `url` instead of `query`.
     """
@@ -234,7 +234,6 @@ class MapLayer:
     name: Any
     query: Any = None
     columns: tuple = ()
-    properties: Callable[[Any], dict] | None = None
     link: str | None = None
     link_arg: str = "id"
     params: dict = field(default_factory=dict)
@@ -557,10 +556,6 @@ class PluginHost:
                 )
             session.expunge_all()
         return _Snapshot(token, kelurahan, switches, grants)
-
-    def forget(self) -> None:
-        """Reload from the database on next use (after a change made outside this app)."""
-        self._snapshot = None
 
     def kelurahan_by_slug(self, slug: str):
         """The kelurahan with this slug, attached to the request's session without a query,

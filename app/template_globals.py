@@ -60,11 +60,11 @@ def nav_items():
     return request.environ["kp.nav"]
 
 
-def city_nav_items():
-    """Links to the plugins' city-wide pages, for the header outside a kelurahan."""
-    from .views.public import city_nav_items as items
-
-    return items()
+def city_nav_items() -> list:
+    """Links to the plugins' city-wide pages (the UMKM catalogue, the tourism guide), for
+    the city home and the header outside a kelurahan."""
+    user = current_user if current_user.is_authenticated else None
+    return sorted(host().city_collect("kp_city_nav_items", user=user), key=lambda i: i.order)
 
 
 def unread_notifications() -> int:

@@ -30,6 +30,7 @@ from ..i18n import LANG_COOKIE
 from ..pagecache import visitor_page
 from ..permissions import viewer_role
 from ..plugins import DIMENSIONS, host
+from ..template_globals import city_nav_items
 from ..urls import safe_next
 
 bp = Blueprint("public", __name__)
@@ -44,12 +45,6 @@ def city_home():
         count=len(rows),
         city_pages=city_nav_items(),
     )
-
-
-def city_nav_items() -> list:
-    """Links to the plugins' city-wide pages (the UMKM catalogue, the tourism guide)."""
-    user = current_user if current_user.is_authenticated else None
-    return sorted(host().city_collect("kp_city_nav_items", user=user), key=lambda i: i.order)
 
 
 @bp.get("/kelurahan.geojson")
@@ -80,9 +75,7 @@ def _render_widgets(plugin: str, widgets: list) -> tuple[list[dict], bool]:
         try:
             html = render_template(widget.template, **widget.context)
         except Exception:
-            current_app.logger.exception("widget %s of plugin %s failed", widget.id, plugin)
-            if current_app.testing and current_app.config.get("KP_RAISE_PLUGIN_ERRORS"):
-                raise
+            host()._failed(plugin, f"kp_home_widgets ({widget.template})")
             continue
         # The core rendered it from the plugin's template: already escaped.
         markup = Markup(html)  # noqa: S704

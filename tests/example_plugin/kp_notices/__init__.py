@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import kit
+import app.kit as kit
 
 
 class Notice(kit.TenantMixin, kit.db.Model):
