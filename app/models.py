@@ -23,6 +23,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -123,6 +125,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session and remember-me cookie: raising it ends them all (sign-out
+    # everywhere, a new password, deactivation).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     home_kelurahan: Mapped[Kelurahan] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -322,6 +327,13 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # Delivery: a sender that only keeps the outbox leaves sent_at empty and error empty; a
+    # failed delivery keeps its error for `flask kp outbox retry`.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The body kept here has its one-time secret masked, so it cannot be sent again.
+    secret_masked: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class PasswordReset(db.Model):
@@ -353,3 +365,19 @@ class Media(db.Model):
     kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # False while the item it shows is hidden or awaiting review: served only to those who
+    # may see the item, never from a shared cache.
+    public: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+
+class SubmissionToken(db.Model):
+    """The idempotency token a create form carries: a retried POST finds the first result
+    instead of creating a second one."""
+
+    __tablename__ = "submission_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    result_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
