@@ -370,6 +370,17 @@ class Media(db.Model):
     public: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
+class CitySetting(db.Model):
+    """A plugin setting that holds for the whole city, changed only by the city admin (for
+    example the address of the outside geocoder the server calls)."""
+
+    __tablename__ = "city_setting"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class SubmissionToken(db.Model):
     """The idempotency token a create form carries: a retried POST finds the first result
     instead of creating a second one."""

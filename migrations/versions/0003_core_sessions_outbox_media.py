@@ -1,4 +1,4 @@
-"""session versions, outbox delivery state, private media, idempotency tokens
+"""session versions, outbox delivery state, private media, idempotency tokens, city settings
 
 Revision ID: 0003_core
 Revises: 0002_core
@@ -47,9 +47,17 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_submission_token_created_at"), ["created_at"], unique=False
         )
+    op.create_table(
+        "city_setting",
+        sa.Column("key", sa.String(length=120), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_city_setting")),
+    )
 
 
 def downgrade():
+    op.drop_table("city_setting")
     op.drop_table("submission_token")
     with op.batch_alter_table("media") as batch_op:
         batch_op.drop_column("public")
