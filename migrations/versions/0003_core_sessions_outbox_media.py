@@ -50,7 +50,7 @@ def upgrade():
     op.create_table(
         "city_setting",
         sa.Column("key", sa.String(length=120), nullable=False),
-        sa.Column("value", sa.JSON(), nullable=True),
+        sa.Column("value", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_city_setting")),
     )
