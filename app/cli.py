@@ -161,3 +161,29 @@ def plugins_enable(plugin_id, slug, every):
 def plugins_disable(plugin_id, slug, every):
     """Switch a plugin off for one kelurahan or all."""
     _switch(plugin_id, slug, every, False)
+
+
+@kp.group("outbox")
+def outbox_group():
+    """Messages kept in the outbox."""
+
+
+@outbox_group.command("retry")
+@click.option(
+    "--max-attempts",
+    default=5,
+    show_default=True,
+    help="Give up on a message after this many attempts.",
+)
+@with_appcontext
+def outbox_retry(max_attempts: int):
+    """Send again every message whose delivery failed (run it from cron)."""
+    from .mail import retry_failed
+
+    delivered, failing, skipped = retry_failed(max_attempts)
+    click.echo(f"{delivered} delivered, {failing} still failing, {skipped} not retried")
+    if skipped:
+        click.echo(
+            "not retried: over --max-attempts, or a one-time link kept masked "
+            "(the user asks for a new one)"
+        )

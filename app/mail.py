@@ -1,45 +1,70 @@
-"""Outgoing messages through a swappable sender (`KP_MAIL_SENDER = "module:Class"`).
+"""Outgoing messages: every message is kept in the outbox, then handed to a swappable sender
+(`KP_MAIL_SENDER = "module:Class"`).
 
-The default `OutboxSender` writes every message to the log and to the outbox table, which
-the city admin reads at /kota/outbox. `SmtpSender` also delivers e-mail through
-`KP_SMTP_URL` (smtp://user:pass@host:587). A sender has one method:
-`send(channel, recipient, subject, body)` where channel is "email" or "sms".
+The city admin reads the outbox at /kota/outbox. The default `OutboxSender` delivers nothing:
+the outbox is the whole of it. `SmtpSender` also delivers e-mail through `KP_SMTP_URL`
+(smtp://user:pass@host:587). A sender has one method, `deliver(channel, recipient, subject,
+body)`, where channel is "email" or "sms"; it returns True when it delivered and raises on
+failure.
+
+Two rules hold for every message, whoever sends it:
+- headers never carry line breaks: subjects are built from user text (a report title, a shop
+  name), and a CR or LF there would break the SMTP header;
+- a failed delivery never fails the action that caused it. The message stays in the outbox
+  with its error, and `flask kp outbox retry` sends it again.
+
+A message carrying a one-time secret (a reset link) is delivered with it, but the outbox row
+and the log keep it masked, so neither holds a live secret; such a message cannot be retried.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import re
 import smtplib
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from sqlalchemy import select
 
 from .extensions import db
-from .models import OutboxMessage
+from .models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 
+SUBJECT_MAX = 200
+SECRET_MASK = "••••••"  # noqa: S105 - the mask, not a secret
+# Line and paragraph separators too: mail clients and SMTP libraries treat some as breaks.
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def header_text(value: str, limit: int = SUBJECT_MAX) -> str:
+    """User text made safe for a message header: one line, no control characters."""
+    return " ".join(_HEADER_BREAKS.sub(" ", str(value)).split())[:limit]
+
+
+def mask(text: str, secret: str | None) -> str:
+    return text.replace(secret, SECRET_MASK) if secret else text
+
 
 class OutboxSender:
+    """Keeps messages in the outbox only (development, and cities without a mail server)."""
+
     def __init__(self, app):
         self.app = app
 
-    def send(self, channel: str, recipient: str, subject: str, body: str) -> None:
-        log.info("outbox %s to %s: %s", channel, recipient, subject)
-        db.session.add(
-            OutboxMessage(channel=channel, recipient=recipient, subject=subject, body=body)
-        )
+    def deliver(self, channel: str, recipient: str, subject: str, body: str) -> bool:
+        return False
 
 
 class SmtpSender(OutboxSender):
     """Delivers e-mail over SMTP (STARTTLS when the port is 587); SMS stays in the outbox."""
 
-    def send(self, channel: str, recipient: str, subject: str, body: str) -> None:
-        super().send(channel, recipient, subject, body)
+    def deliver(self, channel: str, recipient: str, subject: str, body: str) -> bool:
         if channel != "email":
-            return
+            return False
         url = urlsplit(self.app.config["KP_SMTP_URL"])
         message = EmailMessage()
         message["From"] = self.app.config["KP_MAIL_FROM"]
@@ -52,6 +77,7 @@ class SmtpSender(OutboxSender):
             if url.username:
                 smtp.login(unquote(url.username), unquote(url.password or ""))
             smtp.send_message(message)
+        return True
 
 
 def sender():
@@ -63,9 +89,64 @@ def sender():
     return app.extensions["kp_sender"]
 
 
-def send_to_user(user, subject: str, body: str) -> None:
+def _attempt(message: OutboxMessage, body: str) -> None:
+    """Hand one message to the sender, recording the outcome on its outbox row."""
+    message.attempts = (message.attempts or 0) + 1
+    try:
+        delivered = sender().deliver(message.channel, message.recipient, message.subject, body)
+    except Exception as exc:  # noqa: BLE001 - any sender failure is recorded, never raised
+        message.error = f"{type(exc).__name__}: {exc}"[:1000]
+        log.warning("outbox %s to %s not delivered: %s", message.channel, message.recipient, exc)
+        return
+    message.error = None
+    if delivered:
+        message.sent_at = utcnow()
+
+
+def send_message(
+    channel: str, recipient: str, subject: str, body: str, *, secret: str | None = None
+) -> OutboxMessage:
+    """Keep a message in the outbox and deliver it. Added to the session: it is committed with
+    the change it reports. `secret` (a one-time token inside `body`) is delivered but masked in
+    the outbox and the log."""
+    message = OutboxMessage(
+        channel=channel,
+        recipient=header_text(recipient, 254),
+        subject=header_text(subject),
+        body=mask(body, secret),
+        secret_masked=bool(secret),
+    )
+    db.session.add(message)
+    log.info("outbox %s to %s: %s", message.channel, message.recipient, message.subject)
+    _attempt(message, body)
+    return message
+
+
+def send_to_user(user, subject: str, body: str, *, secret: str | None = None) -> None:
     """E-mail when the account has one, otherwise a text message to the phone."""
     if user.email:
-        sender().send("email", user.email, subject, body)
+        send_message("email", user.email, subject, body, secret=secret)
     elif user.phone:
-        sender().send("sms", user.phone, subject, body)
+        send_message("sms", user.phone, subject, body, secret=secret)
+
+
+def retry_failed(max_attempts: int = 5) -> tuple[int, int, int]:
+    """Send again every kept message whose delivery failed. Returns (delivered, still failing,
+    not retryable: their one-time secret was masked, the user must ask again)."""
+    failed = db.session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.error.is_not(None), OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id)
+    ).scalars()
+    delivered = failing = skipped = 0
+    for message in failed:
+        if message.secret_masked or message.attempts >= max_attempts:
+            skipped += 1
+            continue
+        _attempt(message, message.body)
+        db.session.commit()
+        if message.error is None:
+            delivered += 1
+        else:
+            failing += 1
+    return delivered, failing, skipped
