@@ -5,17 +5,32 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations messages install install-test clean
+.PHONY: run test lint translations messages install install-test lock clean
 
-$(VENV)/.run-installed: pyproject.toml
+# Dependencies come from the lock files, with hashes: two installs a month apart are the same
+# program. `make lock` refreshes them after a change to pyproject.toml.
+$(VENV)/.run-installed: pyproject.toml requirements/run.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/run.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.run-installed tests/example_plugin/pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]' -e tests/example_plugin
+$(VENV)/.test-installed: $(VENV)/.run-installed requirements/test.txt tests/example_plugin/pyproject.toml
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e tests/example_plugin
 	touch $@
+
+# The newest versions pyproject.toml allows, pinned with hashes for every platform: run.txt
+# for `make run`, deploy.txt adds gunicorn, psycopg and redis for a server, test.txt the test
+# tools; each keeps the versions of the one before. Commit them with the change that needed it.
+LOCK_ARGS := --universal --python-version 3.11 --generate-hashes --quiet
+lock: $(VENV)/.run-installed
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_ARGS) --upgrade -o requirements/run.txt
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_ARGS) --extra deploy \
+		-c requirements/run.txt -o requirements/deploy.txt
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_ARGS) --extra test --extra deploy \
+		-c requirements/deploy.txt -o requirements/test.txt
 
 install: $(VENV)/.run-installed translations
 install-test: $(VENV)/.test-installed translations
