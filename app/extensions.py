@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from pathlib import Path
 
 from flask import current_app, request
@@ -10,12 +12,14 @@ from flask_babel import Babel, Domain
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from limits import parse_many
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.exceptions import TooManyRequests
 
 # Stable constraint names, so Alembic migrations name (and can later drop) the same thing
 # on SQLite and PostgreSQL.
@@ -59,6 +63,31 @@ def client_ip() -> str:
 
 
 limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=True)
+
+
+def limit_file_posts():
+    """before_request: every POST that carries a file counts towards KP_UPLOAD_LIMIT, per
+    signed-in account (per address for visitors), whatever the form's fate: the server has
+    decoded the images before it can refuse the form. Over the limit: 429 with Retry-After."""
+    if request.method != "POST" or not limiter.initialized:
+        return None
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    if not any(f.filename for _name, f in request.files.items(multi=True)):
+        return None
+    key = f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{client_ip()}"
+    try:
+        for item in parse_many(current_app.config["KP_UPLOAD_LIMIT"]):
+            if not limiter.limiter.hit(item, "kp-upload", key):
+                reset_at = limiter.limiter.get_window_stats(item, "kp-upload", key).reset_time
+                response = current_app.make_response(
+                    current_app.handle_user_exception(TooManyRequests())
+                )
+                response.headers["Retry-After"] = str(max(1, int(reset_at - time.time()) + 1))
+                return response
+    except Exception:  # the limiter's storage is down: uploads still have their other caps
+        logging.getLogger(__name__).warning("upload limit storage failed", exc_info=True)
+    return None
 
 
 @migrate.configure

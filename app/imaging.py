@@ -11,6 +11,16 @@ Decisions:
   wide-gamut phone photos (Display P3) keep their colours.
 - Paths are ``<subdir>/<yyyy>/<mm>/<uuid4 hex>.jpg`` (UTC date); the
   uploaded filename is never used.
+- At most ``MAX_PIXELS`` (20 MP) per image, read from the header before any
+  pixel is decoded.  Phones send 12 MP by default (4032×3024; 48/50/108 MP
+  sensors bin down to it unless a "full resolution" mode is on), older ones
+  16 MP, compact cameras 20 MP; we keep at most 2048 px a side anyway.  A tiny
+  PNG of 36 MP cost 1.3 s of CPU and 360 MB to decode; 20 MP is bounded at
+  ~80 MB.  Pillow's own guard (``Image.MAX_IMAGE_PIXELS``) is set to the same
+  number, so its DecompressionBombError backs ours up.
+- At most ``CONCURRENT_IMAGES`` decodes run at once in a process; an upload
+  that waits longer than ``BUSY_WAIT_SECONDS`` is refused ("server sibuk", a
+  form error), so a burst of uploads cannot take all memory and CPU.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import contextlib
 import os
 import re
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +45,15 @@ _CHUNK = 64 * 1024
 # Path parts we generate or accept: no "..", no hidden/temp files, no separators.
 _SAFE_PART = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 _SRGB = ImageCms.createProfile("sRGB")
+
+MAX_PIXELS = 20_000_000
+# Process-wide on purpose: nothing in this app opens images bigger than an upload may be,
+# and Pillow then refuses more than 2 × MAX_PIXELS even where our check is not in the path.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+CONCURRENT_IMAGES = 2  # per worker process: each decode may hold ~80 MB
+BUSY_WAIT_SECONDS = 5.0
+_slots = threading.BoundedSemaphore(CONCURRENT_IMAGES)
 
 
 class ImageRejected(ValueError):
@@ -61,24 +81,34 @@ def _too_many_pixels() -> ImageRejected:
     return ImageRejected(_l("Gambar terlalu besar (resolusinya terlalu tinggi)."))
 
 
+def _busy() -> ImageRejected:
+    return ImageRejected(
+        _l("Server sedang sibuk memproses foto lain. Coba kirim lagi sebentar lagi.")
+    )
+
+
 def store_image(
     stream: IO[bytes],  # a binary stream or a werkzeug FileStorage (it proxies .read)
     media_root: str | Path,
     *,
     max_bytes: int = 10 * 1024 * 1024,
     max_side: int = 2048,
-    max_pixels: int = 40_000_000,
+    max_pixels: int = MAX_PIXELS,
     subdir: str = "",
 ) -> StoredImage:
     """Validate, sanitize and store an uploaded image; raise ImageRejected if unfit."""
     prefix = _safe_parts(subdir) if subdir else ()  # caller bug -> ValueError
     data = _read_limited(stream, max_bytes)
-    image = _decode(data, max_side=max_side, max_pixels=max_pixels)
-
-    # Encode in memory first: any failure happens before we touch the disk.
-    out = BytesIO()
-    image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
-    encoded = out.getvalue()
+    if not _slots.acquire(timeout=BUSY_WAIT_SECONDS):
+        raise _busy()
+    try:
+        image = _decode(data, max_side=max_side, max_pixels=max_pixels)
+        # Encode in memory first: any failure happens before we touch the disk.
+        out = BytesIO()
+        image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
+        encoded = out.getvalue()
+    finally:
+        _slots.release()
 
     now = datetime.now(UTC)
     rel = PurePosixPath(*prefix, f"{now:%Y}", f"{now:%m}", f"{uuid.uuid4().hex}.jpg")
@@ -93,9 +123,12 @@ def media_path(media_root: str | Path, relpath: str) -> Path:
     except ValueError:
         raise FileNotFoundError(relpath) from None
     root = Path(media_root).resolve()
-    path = root.joinpath(*parts).resolve()  # resolve() also defeats symlinks escaping root
-    if not path.is_relative_to(root) or not path.is_file():
-        raise FileNotFoundError(relpath)
+    try:
+        path = root.joinpath(*parts).resolve()  # resolve() also defeats symlinks escaping root
+        if not path.is_relative_to(root) or not path.is_file():
+            raise FileNotFoundError(relpath)
+    except OSError as exc:  # a name too long for the file system is simply not there
+        raise FileNotFoundError(relpath) from exc
     return path
 
 
@@ -121,9 +154,9 @@ def _read_limited(stream: IO[bytes], max_bytes: int) -> BytesIO:
 
 
 def _decode(data: BytesIO, *, max_side: int, max_pixels: int) -> Image.Image:
-    # Also honour Pillow's own bomb threshold locally, instead of flipping its
-    # warning to an error with warnings.catch_warnings (process-global, not
-    # thread-safe) or changing Image.MAX_IMAGE_PIXELS.
+    # Pillow only warns between MAX_IMAGE_PIXELS and twice that: refuse from the
+    # header ourselves (flipping the warning to an error with catch_warnings is
+    # process-global and not thread-safe).
     limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
     try:
         data.seek(0)

@@ -65,6 +65,12 @@ class Setting:
     """One typed, validated plugin setting, edited by the kelurahan admin.
 
     `type` is one of: bool, int, str, text, choice, lines (a list, one item per line).
+
+    `scope="city"` makes it one value for the whole city, edited only by the city admin at
+    /kota/pengaturan and read with `kit.city_settings(plugin_id)` (never shown on a
+    kelurahan's settings form). Use it for anything that makes the server act outside its
+    own data, such as the address of an outside service it calls. `check` is called with
+    the parsed value and raises SettingError to refuse it (the message shown to the admin).
     """
 
     key: str
@@ -76,9 +82,18 @@ class Setting:
     min: int | None = None
     max: int | None = None
     max_length: int = 500
+    scope: str = "kelurahan"  # or "city"
+    check: Callable[[Any], None] | None = None
 
-    def parse(self, raw: Any) -> Any:
-        """Turn a form or CLI value into the typed value, or raise SettingError."""
+    def parse(self, raw: Any, *, checked: bool = True) -> Any:
+        """Turn a form or CLI value into the typed value, or raise SettingError. With
+        `checked=False` the `check` is skipped (a value already stored, saved again)."""
+        value = self._parse(raw)
+        if checked and self.check is not None:
+            self.check(value)
+        return value
+
+    def _parse(self, raw: Any) -> Any:
         from flask_babel import gettext as _
 
         if self.type == "bool":
@@ -181,8 +196,21 @@ class Manifest:
     def setting(self, key: str) -> Setting:
         return next(s for s in self.settings if s.key == key)
 
+    @property
+    def kelurahan_settings(self) -> tuple[Setting, ...]:
+        """The settings each kelurahan admin edits for their kelurahan."""
+        return tuple(s for s in self.settings if s.scope != "city")
+
+    @property
+    def city_settings(self) -> tuple[Setting, ...]:
+        """The settings that hold for the whole city (the city admin edits them)."""
+        return tuple(s for s in self.settings if s.scope == "city")
+
     def defaults(self) -> dict[str, Any]:
-        return {s.key: s.default for s in self.settings}
+        return {s.key: s.default for s in self.kelurahan_settings}
+
+    def city_defaults(self) -> dict[str, Any]:
+        return {s.key: s.default for s in self.city_settings}
 
     def permission(self, key: str) -> Permission | None:
         return next((p for p in self.permissions if p.key == key), None)
@@ -317,6 +345,7 @@ class _Snapshot:
     kelurahan: dict[str, Any]  # slug -> detached Kelurahan (logo loaded)
     switches: dict[int, dict[str, PluginSwitch]]
     grants: dict[int, dict[tuple[str, str], bool]]
+    city_settings: dict[str, Any] = field(default_factory=dict)  # "<plugin>.<key>" -> value
 
 
 # --------------------------------------------------------------------------------------------
@@ -536,7 +565,7 @@ class PluginHost:
         from sqlalchemy.orm import selectinload
 
         from . import tenancy
-        from .models import Kelurahan, PermissionGrant, PluginState
+        from .models import CitySetting, Kelurahan, PermissionGrant, PluginState
 
         # A separate session: the request's own must not hold (or expire) these rows.
         with db.Session(db.engine) as session, tenancy.all_kelurahan():
@@ -554,8 +583,9 @@ class PluginHost:
                 grants.setdefault(grant.kelurahan_id, {})[(grant.permission, grant.role)] = bool(
                     grant.granted
                 )
+            city = {row.key: row.value for row in session.execute(select(CitySetting)).scalars()}
             session.expunge_all()
-        return _Snapshot(token, kelurahan, switches, grants)
+        return _Snapshot(token, kelurahan, switches, grants, city)
 
     def kelurahan_by_slug(self, slug: str):
         """The kelurahan with this slug, attached to the request's session without a query,
@@ -612,6 +642,16 @@ class PluginHost:
         switch = self._switch(kelurahan, plugin_id)
         if switch and switch.settings:
             values.update({k: v for k, v in switch.settings.items() if k in values})
+        return values
+
+    def city_settings(self, plugin_id: str) -> dict[str, Any]:
+        """The plugin's city-wide settings (`Setting(scope="city")`), defaults filled in;
+        read from memory, reloaded in every worker when the city admin saves them."""
+        values = self.manifests[plugin_id].city_defaults()
+        stored = self.snapshot().city_settings
+        for key in values:
+            if f"{plugin_id}.{key}" in stored:
+                values[key] = stored[f"{plugin_id}.{key}"]
         return values
 
     def grants(self, kelurahan) -> dict[tuple[str, str], bool]:
@@ -673,9 +713,7 @@ class PluginHost:
             after={"enabled": enabled},
             actor=actor,
         )
-        caching.bump_after_commit(
-            db.session, caching.CONFIG, caching.kelurahan_stamp(kelurahan.id)
-        )
+        caching.bump_after_commit(db.session, caching.CONFIG, caching.kelurahan_stamp(kelurahan.id))
         return None
 
     def switch(self, kelurahan, plugin_id: str, enabled: bool, actor=None) -> str | None:

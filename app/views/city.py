@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from .. import city_settings as city_settings_module
 from ..auth import city_admin_required
 from ..directory import all_kelurahan, by_kecamatan, kelurahan_choices
 from ..extensions import db
-from ..forms import AppointAdminForm
+from ..forms import AppointAdminForm, EmptyForm, choices
 from ..models import (
     AuditEntry,
     Kelurahan,
@@ -34,7 +35,7 @@ bp = Blueprint("city", __name__, url_prefix="/kota")
 @city_admin_required
 def index():
     form = AppointAdminForm()
-    form.kelurahan.choices = kelurahan_choices()
+    form.kelurahan.choices = choices(kelurahan_choices())
     if form.validate_on_submit():
         user = find_user(form.identifier.normalized)
         kelurahan = db.session.get(Kelurahan, int(form.kelurahan.data))
@@ -124,6 +125,39 @@ def adoption():
         kelurahan_totals=kelurahan_totals,
         dimension_totals=dimension_totals,
     )
+
+
+@bp.route("/pengaturan", methods=["GET", "POST"])
+@city_admin_required
+def settings():
+    """Plugin settings that hold for the whole city (`Setting(scope="city")`), such as the
+    outside geocoder the server calls: only the city admin may point the server elsewhere."""
+    manifests = city_settings_module.manifests_with_city_settings()
+    values = {m.id: city_settings_module.form_values(m) for m in manifests}
+    errors: dict[str, dict[str, str]] = {}
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        parsed = {}
+        for manifest in manifests:
+            parsed[manifest.id], problems, values[manifest.id] = city_settings_module.parse_form(
+                manifest, request.form
+            )
+            if problems:
+                errors[manifest.id] = problems
+        if not errors:
+            changed = [
+                city_settings_module.save(manifest, parsed[manifest.id]) for manifest in manifests
+            ]
+            db.session.commit()
+            flash(
+                _("Pengaturan kota disimpan.") if any(changed) else _("Tidak ada yang berubah."),
+                "success",
+            )
+            return redirect(url_for("city.settings"))
+    return render_template(
+        "city/settings.html", manifests=manifests, values=values, errors=errors
+    ), (422 if errors else 200)
 
 
 @bp.get("/outbox")

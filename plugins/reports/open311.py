@@ -43,6 +43,7 @@ from app.kit import (
     host,
     in_bounds,
     limiter,
+    parse_id,
     public_url,
     scoped_to,
     slugify,
@@ -84,8 +85,11 @@ XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 W3C_DATETIME = re.compile(
     r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
     r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d+))?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?$"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?$",
+    re.ASCII,  # \d alone also matches Arabic-Indic and full-width digits
 )
+# Dates outside these years are refused: a 90-day window around 9999-12-31 overflows.
+YEARS = range(1900, 3000)
 
 
 class Open311Error(Exception):
@@ -226,6 +230,8 @@ def parse_w3c(raw: str, *, end: bool = False) -> datetime | None:
     parts = match.groupdict()
     try:
         year, month, day = int(parts["year"]), int(parts["month"] or 1), int(parts["day"] or 1)
+        if year not in YEARS:
+            return None
         if parts["hour"] is None:
             start = datetime(year, month, day, tzinfo=WIB)
             if not end:
@@ -239,7 +245,7 @@ def parse_w3c(raw: str, *, end: bool = False) -> datetime | None:
             return following - timedelta(microseconds=1)
         text = match.group(0).replace("Z", "+00:00")
         return datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -388,11 +394,12 @@ def _ids(raw: str) -> list[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit():
+        number = parse_id(part)  # ASCII digits within BIGINT: "١٢٣" and 20 digits are refused
+        if number is None:
             raise Open311Error(
                 400, _("service_request_id harus berupa angka, dipisah koma: %(value)s", value=part)
             )
-        ids.append(int(part))
+        ids.append(number)
     if len(ids) > MAX_IDS:
         raise Open311Error(
             400, _("Paling banyak %(n)s service_request_id sekali minta.", n=MAX_IDS)
@@ -548,9 +555,10 @@ def requests(kelurahan):
 @for_jurisdiction
 def request_detail(kelurahan, service_request_id: str):
     report = None
-    if service_request_id.isdigit():
+    report_id = parse_id(service_request_id)  # not isdigit(): "١٢٣" and 20 digits pass it
+    if report_id is not None:
         report = db.session.execute(
-            _with_photos(public_reports().where(Report.id == int(service_request_id)))
+            _with_photos(public_reports().where(Report.id == report_id))
         ).scalar_one_or_none()
     if report is None:
         raise Open311Error(
@@ -603,6 +611,8 @@ def _location(errors: list[str]) -> tuple[float, float] | None:
             return None
         return lat, lng
     if address:
+        if errors:  # the outside geocoder is asked only for an otherwise valid request
+            return None
         found = geocode(address, limit=1)
         if not found:
             errors.append(
@@ -658,7 +668,7 @@ def _file_request(kelurahan, key) -> Report:
     address = _arg("address_string")
     if len(address) > MAX_ADDRESS:
         errors.append(_("address_string paling banyak 300 karakter."))
-    location = _location(errors)
+    location = _location(errors)  # last: it may call the outside geocoder
     if errors:
         raise Open311Error(400, *errors)
     name = " ".join(p for p in (_arg("first_name"), _arg("last_name")) if p)

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import count, enable_plugin
+from reports_helpers import fake_geocoder
 from sqlalchemy import select
 
 from app.extensions import db as _db
@@ -677,23 +678,23 @@ def test_post_lists_every_field_error_at_once(client, world, fmt):
 
 
 def test_post_address_the_map_cannot_find_is_400(client, world, fmt, monkeypatch):
-    import plugins.reports.geocoding as geocoding
-
-    class NoResults:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return b"[]"
-
-    monkeypatch.setattr(geocoding, "urlopen", lambda *a, **k: NoResults())
+    asked = fake_geocoder(monkeypatch, [])
     response = post(
         client, fmt, **valid_post(world, lat=None, long=None, address_string="Jl. Entah Di Mana")
     )
     assert "address_string" in errors(response, fmt, 400)[0]
+    assert count(Report) == 0
+    assert len(asked) == 1
+
+
+def test_a_post_refused_for_another_field_never_calls_the_geocoder(client, world, fmt, monkeypatch):
+    """Each outside call costs the city's quota: only a request otherwise valid may make one."""
+    asked = fake_geocoder(monkeypatch, [{"lat": "-6.8870", "lon": "109.6700"}])
+    bad = valid_post(
+        world, lat=None, long=None, address_string="Jl. Hayam Wuruk", description="x" * 4001
+    )
+    assert "description" in errors(post(client, fmt, **bad), fmt, 400)[0]
+    assert asked == []
     assert count(Report) == 0
 
 

@@ -4,14 +4,13 @@ hidden names, the map data endpoint and the list filters."""
 from __future__ import annotations
 
 import io
-import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from conftest import act_as, count, enable_plugin
 from PIL import ExifTags, Image
-from reports_helpers import KAUMAN, make_report, set_settings
+from reports_helpers import KAUMAN, fake_geocoder, make_report, set_city_settings
 from sqlalchemy import insert, select
 
 from app.extensions import db as _db
@@ -135,40 +134,31 @@ def test_the_form_in_indonesian_offers_map_and_address(client, login_as):
 
 
 def test_file_with_an_address_through_the_geocoder(client, factory, login_as, monkeypatch):
-    asked = []
-
-    def fake_urlopen(request, timeout=None):
-        asked.append(request.full_url)
-        answer = [{"lat": "-6.8870", "lon": "109.6700", "display_name": "Jl. Hayam Wuruk"}]
-        return io.BytesIO(json.dumps(answer).encode())
-
-    monkeypatch.setattr("plugins.reports.geocoding.urlopen", fake_urlopen)
+    answer = [{"lat": "-6.8870", "lon": "109.6700", "display_name": "Jl. Hayam Wuruk"}]
+    asked = fake_geocoder(monkeypatch, answer)
     login_as("warga", "kauman")
     response = file_report(client, lat="", lng="", address="Jl. Hayam Wuruk 12")
     assert response.status_code == 302
     report = _db.session.execute(select(Report)).scalar_one()
     assert (report.lat, report.lng) == (-6.887, 109.67)
     assert report.address == "Jl. Hayam Wuruk 12"
-    assert len(asked) == 1 and "Hayam+Wuruk" in asked[0]
+    assert len(asked) == 1 and "Hayam+Wuruk" in asked[0]["path"]
 
 
 def test_file_with_a_landmark_name_offline(client, factory, login_as, monkeypatch):
-    set_settings(factory, geocoder_url="")
-
-    def no_network(*args, **kwargs):
-        raise AssertionError("the geocoder must not be called")
-
-    monkeypatch.setattr("plugins.reports.geocoding.urlopen", no_network)
+    set_city_settings(geocoder_url="")
+    asked = fake_geocoder(monkeypatch)
     login_as("warga", "kauman")
     response = file_report(client, lat="", lng="", address="Kampung Batik Kauman")
     assert response.status_code == 302
     report = _db.session.execute(select(Report)).scalar_one()
     assert report.lat == pytest.approx(-6.88993)
     assert report.lng == pytest.approx(109.67281)
+    assert asked == [], "the geocoder must not be called"
 
 
 def test_landmark_search_answers_json(client, factory, login_as):
-    set_settings(factory, geocoder_url="")
+    set_city_settings(geocoder_url="")
     login_as("warga", "kauman")
     found = client.get(f"{BASE}/lokasi?q=batik kauman").get_json()
     assert found["results"][0]["name"] == "Kampung Batik Kauman"
@@ -231,9 +221,7 @@ def test_bad_input_answers_422_and_stores_nothing(
     client, app, factory, login_as, case, monkeypatch
 ):
     overrides, message = BAD_INPUT[case]
-    monkeypatch.setattr(
-        "plugins.reports.geocoding.urlopen", lambda *a, **k: io.BytesIO(b"[]")
-    )  # the geocoder knows no such place
+    fake_geocoder(monkeypatch, [])  # the geocoder knows no such place
     overrides = dict(overrides)
     if "photos" in overrides:  # fresh streams for each backend's run
         overrides["photos"] = [

@@ -9,14 +9,16 @@ from io import BytesIO
 import pytest
 from flask import Flask
 from flask_babel import Babel
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 from werkzeug.datastructures import FileStorage
 
+from app import imaging
 from app.imaging import ImageRejected, StoredImage, media_path, store_image
 
 NOT_IMAGE = "Berkas ini bukan gambar. Unggah foto JPG, PNG atau WebP."
 TOO_BIG = "Ukuran berkas melebihi 10 MB."
 TOO_MANY_PIXELS = "Gambar terlalu besar (resolusinya terlalu tinggi)."
+BUSY = "Server sedang sibuk memproses foto lain. Coba kirim lagi sebentar lagi."
 
 
 @pytest.fixture(autouse=True)
@@ -170,14 +172,53 @@ def test_oversize_stream_is_not_read_past_the_limit(media):
     assert stream.read_total == 1024 * 1024 + 1
 
 
-@pytest.mark.parametrize("size", [(20000, 20000), (7000, 7000)])
-def test_pixel_flood_is_rejected_before_decoding(media, size):
-    # 20000² trips Pillow's own bomb guard; 7000² only our stricter 40 MP limit.
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("size", [(20000, 20000), (7000, 7000), (6000, 6000)])
+def test_pixel_flood_is_rejected_before_decoding(media, size, monkeypatch):
+    # 20000² and 7000² trip Pillow's own bomb guard (over 2 × 20 MP); 6000², the 105 KB
+    # PNG of 36 MP from the security review, only our header check (20 MP).
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(
+        ImageFile.ImageFile, "load", lambda im: decoded.append(im.size) or real_load(im)
+    )
     before = Image.MAX_IMAGE_PIXELS
     bomb = png_bomb(*size)
     assert len(bomb) < 200_000, "a real bomb: tiny file, huge image"
     assert_rejected(media, upload(bomb, "bomb.png"), TOO_MANY_PIXELS)
-    assert before == Image.MAX_IMAGE_PIXELS, "global limit must not leak"
+    assert decoded == [], "refused from the header: no pixel was decoded"
+    assert before == Image.MAX_IMAGE_PIXELS == imaging.MAX_PIXELS, "one limit, Pillow's too"
+
+
+def test_a_photo_at_the_pixel_limit_is_accepted(media):
+    stored = store_image(upload(png_bomb(5000, 4000), "wide.png"), media)  # exactly 20 MP
+    assert (stored.width, stored.height) == (2048, 1638)
+
+
+def test_pillows_own_guard_refuses_what_is_far_over_the_limit():
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(BytesIO(png_bomb(7000, 7000)))
+
+
+def test_upload_is_refused_with_a_message_while_every_decode_slot_is_taken(media, monkeypatch):
+    """A burst of uploads waits for a free slot, then gets a form error, never a 500."""
+    monkeypatch.setattr(imaging, "BUSY_WAIT_SECONDS", 0)
+    held = 0
+    while imaging._slots.acquire(blocking=False):  # other uploads being processed
+        held += 1
+    assert held == imaging.CONCURRENT_IMAGES
+    try:
+        assert_rejected(media, upload(encode(Image.new("RGB", (5, 5)), "PNG"), "a.png"), BUSY)
+    finally:
+        for _ in range(held):
+            imaging._slots.release()
+    assert store_image(upload(encode(Image.new("RGB", (5, 5)), "PNG"), "a.png"), media).width == 5
+
+
+def test_a_refused_image_frees_its_decode_slot(media):
+    for _ in range(imaging.CONCURRENT_IMAGES + 1):
+        assert_rejected(media, upload(b"not an image", "x.jpg"), NOT_IMAGE)
+    assert store_image(upload(encode(Image.new("RGB", (5, 5)), "PNG"), "a.png"), media).width == 5
 
 
 def test_truncated_jpeg_is_rejected(media):
