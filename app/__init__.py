@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     configure_logging(app)
     configure_proxies(app)
+    configure_input_guard(app)
     configure_extensions(app)
     configure_tenancy(app)
     load_plugins(app)
@@ -60,15 +61,34 @@ def configure_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
+def configure_input_guard(app: Flask) -> None:
+    """NUL bytes, Unicode-digit and oversized ids, files in text fields: 4xx, never 500
+    (before any blueprint is registered, so `<int:...>` rules use the strict converter)."""
+    from . import idempotency, input_guard
+
+    input_guard.init_app(app)
+    idempotency.init_app(app)
+
+
 def configure_extensions(app: Flask) -> None:
     from . import auth, caching, i18n
-    from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from .extensions import (
+        babel,
+        csrf,
+        db,
+        htmx,
+        limit_file_posts,
+        limiter,
+        login_manager,
+        migrate,
+    )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    app.before_request(limit_file_posts)
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,

@@ -187,3 +187,49 @@ def outbox_retry(max_attempts: int):
             "not retried: over --max-attempts, or a one-time link kept masked "
             "(the user asks for a new one)"
         )
+
+
+@kp.group("media")
+def media_group():
+    """Uploaded files under KP_MEDIA_ROOT."""
+
+
+@media_group.command("gc")
+@click.option(
+    "--older-than",
+    "hours",
+    type=click.FloatRange(min=1),
+    default=24,
+    show_default=True,
+    help="Only files last modified more than this many hours ago (uploads in flight stay).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+@with_appcontext
+def media_gc(hours: float, dry_run: bool):
+    """Remove files that no Media row refers to (run it from cron)."""
+    from flask import current_app
+
+    from .media_gc import collect
+
+    orphans = collect(current_app.config["KP_MEDIA_ROOT"], older_than_hours=hours, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for orphan in orphans:
+        click.echo(f"{verb} {orphan.relpath} ({orphan.size_bytes} bytes)")
+    total = sum(o.size_bytes for o in orphans)
+    click.echo(f"{len(orphans)} orphan file(s), {total} bytes {verb}")
+
+
+@kp.group("submissions")
+def submissions_group():
+    """Idempotency tokens of create forms."""
+
+
+@submissions_group.command("prune")
+@with_appcontext
+def submissions_prune():
+    """Forget form tokens older than a day (nobody retries a form later); run it daily."""
+    from .idempotency import prune
+
+    removed = prune()
+    db.session.commit()
+    click.echo(f"{removed} old form tokens removed")

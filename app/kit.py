@@ -33,11 +33,26 @@ Three things bypass the filter and must never touch a tenant table in a plugin:
 `session.get()` / `db.get_or_404()` (an identity-map lookup runs no query). Use
 `get_or_404(Model, id)` from here instead. tests/test_kit.py fails when a plugin uses them.
 
+**Settings.** `Manifest.settings` are typed `Setting`s. Each kelurahan admin edits the
+plugin's settings for their kelurahan (`plugin_settings(plugin_id)`); a setting declared
+`scope="city"` holds for the whole city, is edited only by the city admin at /kota/pengaturan
+and is read with `city_settings(plugin_id)` (use it for anything that makes the server act
+outside its own data, such as an outside service's URL; `check=` refuses a value at save time).
+
 **Caching.** Home widgets, menus, dimension metrics and map-layer answers are cached per
 kelurahan; a busy public page can serve visitors who are not signed in from the cache with
-`@visitor_page`. After a committed change, `emit("<id>.<what>")`: it renews the plugin's
-cached answers and pages in that kelurahan for every worker, and tells other plugins
-(`kp_on_event`).
+`@visitor_page`. `cache` is the app's Flask-Caching object (shared by every worker with
+Redis) for a plugin's own costly answers, keyed by the plugin id. After a committed change,
+`emit("<id>.<what>")`: it renews the plugin's cached answers and pages in that kelurahan for
+every worker, and tells other plugins (`kp_on_event`).
+
+**Forms that create something** are idempotent: mix `IdempotentForm` into the FlaskForm
+(a hidden, fresh `submission_token`; render it with `submission_token(form)` from
+macros/ui.html), return `already_done(form)` when it is not None (the same POST came
+again: a redirect to the first result), and call `remember_result(form, url)` after
+flushing the new row, before the commit (same transaction; a concurrent duplicate is
+rolled back and redirected). Ids read from a query string or a form go through
+`parse_id()` (ASCII digits within BIGINT, else None), never bare `int()`.
 """
 
 from __future__ import annotations
@@ -47,13 +62,14 @@ import math
 import random
 from collections.abc import Iterable
 
-from flask import current_app, g, has_request_context, request, url_for
+from flask import current_app, g, has_request_context, request
 from flask_babel import force_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from .audit import record as audit
 from .auth import admin_required, is_admin, is_staff, login_required, staff_required
+from .caching import cache
 from .exports import csv_response, csv_text, geojson_response
 from .extensions import csrf, db, htmx, limiter
 from .formatting import WIB, kg, rupiah, slugify, snippet, wib
@@ -65,6 +81,7 @@ from .forms import (
     MissingLocation,
     read_location,
 )
+from .forms import choices as select_choices
 from .geo import (
     BadBBox,
     BBox,
@@ -75,7 +92,9 @@ from .geo import (
     point_feature,
     rows_as_features,
 )
+from .idempotency import IdempotentForm, already_done, remember_result
 from .imaging import ImageRejected, media_path
+from .input_guard import MAX_ID, link_args, parse_id
 from .media import save_upload
 from .models import (
     Group,
@@ -116,7 +135,7 @@ from .plugins import (
 from .queries import count_and_oldest, count_rows, latest
 from .seed import DEMO_PASSWORDS, ensure_user, load_reference
 from .tenancy import TenantScopeError, all_kelurahan, get_or_404, scoped_to
-from .urls import safe_next
+from .urls import public_url, safe_next
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +152,14 @@ def current_kelurahan():
 def plugin_settings(plugin_id: str, kelurahan=None) -> dict:
     """A plugin's settings in `kelurahan` (the current one), defaults filled in."""
     return host().settings(kelurahan or g.kelurahan, plugin_id)
+
+
+def city_settings(plugin_id: str) -> dict:
+    """A plugin's city-wide settings (declared `Setting(..., scope="city")`), defaults
+    filled in: one value for every kelurahan, set by the city admin at /kota/pengaturan.
+    Read from memory; a change is seen by every worker at once. Values that make the
+    server reach outside (URLs of services) are still the plugin's to check before use."""
+    return host().city_settings(plugin_id)
 
 
 def is_enabled(plugin_id: str, kelurahan=None) -> bool:
@@ -200,15 +227,6 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def public_url(endpoint: str, **values) -> str:
-    """A full URL for text read outside the site (WhatsApp, e-mail, CSV, Open311): the
-    configured public address (KP_PUBLIC_URL), never the request's Host header."""
-    base = (current_app.config.get("KP_PUBLIC_URL") or "").rstrip("/")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 # -- media -------------------------------------------------------------------------------------
 
 
@@ -222,6 +240,55 @@ def remove_media_files(media_rows: Iterable[Media]) -> None:
             media_path(root, media.relpath).unlink(missing_ok=True)
         except Exception:  # cleanup must not hide the error that brought us here
             log.warning("could not remove an upload's file", exc_info=True)
+
+
+def set_media_public(media_rows: Iterable[Media | None], public: bool) -> None:
+    """Mark uploads as public (served to anyone, cached for 30 days) or not (served only
+    to those a plugin's `kp_media_visible` lets see them, never from a shared cache). A
+    plugin calls it whenever the item the files show is hidden, shown, approved or held."""
+    for media in media_rows:
+        if media is not None and media.public is not public:
+            media.public = public
+
+
+# -- counting once -----------------------------------------------------------------------------
+
+DAY_SECONDS = 24 * 3600
+
+
+def _day_key(key: str) -> str:
+    from datetime import datetime
+
+    return f"kp:day:{datetime.now(WIB):%Y-%m-%d}:{key}"
+
+
+def once_per_day(key: str) -> bool:
+    """True the first time `key` (say `umkm:view:<visitor>:<product>`) is seen on this
+    calendar day (WIB), False afterwards. Kept in the app cache for a day, so with Redis
+    every worker and host agrees. If the cache fails it answers False: whatever it guards
+    (a view count) is skipped rather than inflated. With caching switched off
+    (KP_CACHE_TYPE=NullCache) nothing is remembered and every call is a first."""
+    from .caching import cache
+
+    try:
+        return bool(cache.add(_day_key(key), 1, timeout=DAY_SECONDS + 3600))
+    except Exception:
+        log.warning("cache unavailable for once_per_day", exc_info=True)
+        return False
+
+
+def count_today(key: str) -> int:
+    """Add one to the counter `key` for this calendar day (WIB) and return it (the app
+    cache, shared like `once_per_day`); a cap compares against it."""
+    from .caching import cache
+
+    name = _day_key(key)
+    try:
+        cache.add(name, 0, timeout=DAY_SECONDS + 3600)
+        return int(cache.cache.inc(name) or 0)
+    except Exception:
+        log.warning("cache unavailable for count_today", exc_info=True)
+        return 0
 
 
 # -- people ------------------------------------------------------------------------------------
@@ -279,6 +346,7 @@ __all__ = [
     "DEMO_PASSWORDS",
     "DIMENSIONS",
     "INVALID_CHOICE",
+    "MAX_ID",
     "MAX_PAGE",
     "REQUIRED",
     "WIB",
@@ -292,6 +360,7 @@ __all__ = [
     "GroupMember",
     "GroupRole",
     "HomeWidget",
+    "IdempotentForm",
     "ImageRejected",
     "IndonesianPhone",
     "InvalidPhone",
@@ -316,10 +385,14 @@ __all__ = [
     "_l",
     "admin_required",
     "all_kelurahan",
+    "already_done",
     "audit",
+    "cache",
     "can",
+    "city_settings",
     "count_and_oldest",
     "count_rows",
+    "count_today",
     "csrf",
     "csv_response",
     "csv_text",
@@ -350,6 +423,7 @@ __all__ = [
     "latest",
     "lazy_gettext",
     "limiter",
+    "link_args",
     "map_layer_response",
     "load_reference",
     "login_required",
@@ -357,13 +431,16 @@ __all__ = [
     "normalize_phone",
     "notify",
     "notify_holders",
+    "once_per_day",
     "page_number",
+    "parse_id",
     "permission_required",
     "plugin_settings",
     "point_feature",
     "point_near",
     "public_url",
     "read_location",
+    "remember_result",
     "remove_media_files",
     "require",
     "rows_as_features",
@@ -372,6 +449,8 @@ __all__ = [
     "saved_response",
     "save_upload",
     "scoped_to",
+    "select_choices",
+    "set_media_public",
     "slugify",
     "snippet",
     "staff_required",

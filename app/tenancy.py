@@ -81,9 +81,10 @@ def all_kelurahan():
 
 def get_or_404(model, object_id):
     """Fetch one tenant row of the current kelurahan, or answer 404 (never 403)."""
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
+    from .input_guard import parse_id
+
+    object_id = parse_id(object_id)  # int() takes "١٢٣" and ids beyond BIGINT
+    if object_id is None:
         abort(404)
     row = db.session.execute(select(model).where(model.id == object_id)).scalar_one_or_none()
     if row is None:

@@ -59,6 +59,8 @@ PUBLIC = {
     "public.healthz": "health check for the load balancer",
     "account.login": "the sign-in page itself",
     "account.signup": "creating an account",
+    "account.signup_sent": "after signing up: 'check your messages for the link'",
+    "account.confirm_signup": "opening a sign-up link: the signed token in the URL is the key",
     "account.logout": "signing out is harmless when not signed in",
     "account.forgot_password": "asking for a reset link",
     "account.reset_password": "using a reset link",
@@ -139,6 +141,7 @@ POST_DATA = {
         "identifier": w.own.resident_email,
         "kelurahan": str(w.own.kelurahan_id),
     },
+    "city.settings": lambda w: {"reports.geocoder_url": ""},
     "groups.create": lambda w: {"name": "Kelompok Tanpa Token", "kind": "umkm"},
     "groups.edit": lambda w: {"name": "Diubah Tanpa Token", "kind": "pkk"},
     "groups.invite": lambda w: {"identifier": w.own.resident_email},
@@ -369,6 +372,12 @@ def _plant_umkm(app, db, slug: str, group, marker: str):
 
 @pytest.fixture
 def world(app, db) -> World:
+    return make_world(app, db)
+
+
+def make_world(app, db) -> World:
+    """Both kelurahan with their planted objects, a city admin, a reset token and a media
+    file (also used by tests/test_hostile_input.py, which builds one per database)."""
     own, other = _place(app, db, "kauman"), _place(app, db, "medono")
     city_admin = make_user(None, "kauman", city_admin=True, name="Admin Kota")
     token = secrets.token_urlsafe(16)
@@ -413,6 +422,27 @@ OWN_VALUES = {
     "filename": lambda w, p: "css/app.css",
     "layer_id": lambda w, p: "notices",
     "rest": lambda w, p: str(p.report_id),  # a former path's remainder (Manifest.former_paths)
+}
+
+
+def fresh_signup_token(place: Place) -> str:
+    """A valid sign-up link's token for a new contact in `place` (each call a new one, so
+    opening one link never uses up another)."""
+    from app.views.account import make_signup_token
+
+    return make_signup_token(
+        name="Warga Tautan",
+        kind="email",
+        contact=f"tautan-{secrets.token_hex(4)}@contoh.id",
+        kelurahan_id=place.kelurahan_id,
+        password_hash="$argon2id$v=19$m=65536,t=3,p=4$dGF1dGFu$dGF1dGFu",
+        locale="id",
+    )
+
+
+# Arguments that mean something else for one endpoint; looked up before all the others.
+ENDPOINT_VALUES = {
+    "account.confirm_signup": {"token": lambda w, p: fresh_signup_token(p)},
 }
 
 # Arguments that mean something else under one blueprint; looked up before the two above.
@@ -503,7 +533,10 @@ def query_scope(rule, slug: str) -> dict[str, str] | None:
 
 def own_values(world: World, place: Place, rule) -> dict[str, object]:
     values: dict[str, object] = {}
-    overrides = BLUEPRINT_VALUES.get(blueprint_of(rule), {})
+    overrides = {
+        **BLUEPRINT_VALUES.get(blueprint_of(rule), {}),
+        **ENDPOINT_VALUES.get(rule.endpoint, {}),
+    }
     ids = BLUEPRINT_IDS.get(blueprint_of(rule), {})
     for name in arguments(rule):
         if name in overrides:
@@ -875,13 +908,15 @@ def test_htmx_request_with_csrf_header_is_accepted(app, client, db, world):
 # -- sign-in ---------------------------------------------------------------------------------
 
 
-def test_anonymous_visitors_are_sent_to_sign_in_except_on_public_pages(app, client, world):
+def test_anonymous_visitors_are_sent_to_sign_in_except_on_public_pages(app, world):
     """Anonymous GET and POST on every route: PUBLIC endpoints answer their GET with 200
     and never send the visitor to sign in; every other endpoint redirects to
     /masuk?next=<the page> and shows nothing."""
     failures = []
     endpoints = set()
     for rule in rules(app):
+        # A fresh browser for each route: a sign-up link's POST signs its visitor in.
+        client = app.test_client()
         endpoints.add(rule.endpoint)
         try:
             url = path(rule, own_values(world, world.own, rule))
@@ -931,9 +966,7 @@ def guard_of(app, rule) -> tuple[str | None, str | None]:
     return getattr(view, "kp_permission", None), getattr(view, "kp_role", None)
 
 
-def test_guarded_routes_refuse_a_resident_until_the_grant_or_role_is_theirs(
-    app, client, db, world
-):
+def test_guarded_routes_refuse_a_resident_until_the_grant_or_role_is_theirs(app, client, db, world):
     """Every route guarded by a permission (@permission_required) or a role: a resident of
     the kelurahan gets 403 on GET and POST and nothing changes. Once the kelurahan admin
     grants each permission to residents, the permission routes let them in; the role routes

@@ -13,7 +13,8 @@ from .. import audit, tenancy
 from ..auth import login_required
 from ..extensions import db, limiter
 from ..formatting import slugify
-from ..forms import GROUP_KIND_LABELS, EmptyForm, GroupForm, InviteForm
+from ..forms import GROUP_KIND_LABELS, EmptyForm, GroupForm, InviteForm, NewGroupForm
+from ..idempotency import already_done, remember_result
 from ..models import Group, GroupMember
 from ..notify import notify
 from ..plugins import Event, host
@@ -61,7 +62,9 @@ def index():
 @login_required
 @limiter.limit("10 per hour", methods=["POST"])
 def create():
-    form = GroupForm()
+    form = NewGroupForm()
+    if (done := already_done(form)) is not None:
+        return done  # the same form sent again: its group exists already
     if form.validate_on_submit():
         group = Group(
             name=form.name.data.strip(),
@@ -73,6 +76,8 @@ def create():
         )
         group.members.append(GroupMember(user_id=current_user.id, role="ketua", status="active"))
         db.session.add(group)
+        db.session.flush()
+        remember_result(form, url_for("groups.show", group_id=group.id))
         db.session.commit()
         host().emit(
             Event(

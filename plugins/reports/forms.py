@@ -11,7 +11,16 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.kit import INVALID_CHOICE, REQUIRED, MissingLocation, db, read_location, strip
+from app.kit import (
+    INVALID_CHOICE,
+    REQUIRED,
+    IdempotentForm,
+    MissingLocation,
+    db,
+    read_location,
+    select_choices,
+    strip,
+)
 
 from .labels import STATUS_LABELS
 from .models import STATUS_VALUES, Report, Status
@@ -21,7 +30,7 @@ MAX_PHOTOS = 3
 MAX_DESCRIPTION = 4000
 
 
-class ReportForm(FlaskForm):
+class ReportForm(IdempotentForm, FlaskForm):
     category = SelectField(
         _l("Kategori"), validators=[DataRequired(REQUIRED)], invalid_choice_message=INVALID_CHOICE
     )
@@ -82,7 +91,7 @@ FLAG_REASONS = {
 }
 
 
-class CommentForm(FlaskForm):
+class CommentForm(IdempotentForm, FlaskForm):
     body = TextAreaField(
         _l("Komentar"),
         filters=[strip],
@@ -97,7 +106,7 @@ class CommentForm(FlaskForm):
 class FlagForm(FlaskForm):
     reason = SelectField(
         _l("Alasan"),
-        choices=list(FLAG_REASONS.items()),
+        choices=select_choices(FLAG_REASONS.items()),
         validators=[DataRequired(REQUIRED)],
         invalid_choice_message=INVALID_CHOICE,
     )
@@ -139,9 +148,10 @@ class StatusForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.report = report
         self.original: Report | None = None
-        self.to_status.choices = [("", _("— Pilih status —"))] + [
-            (value, STATUS_LABELS[value]) for value in allowed_next(report.status)
-        ]
+        self.to_status.choices = select_choices(
+            [("", _("— Pilih status —"))]
+            + [(value, STATUS_LABELS[value]) for value in allowed_next(report.status)]
+        )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -16,6 +16,7 @@ from app.kit import (
     BadBBox,
     BBox,
     ImageRejected,
+    already_done,
     db,
     emit,
     htmx,
@@ -24,9 +25,11 @@ from app.kit import (
     login_required,
     map_layer_response,
     page_number,
+    remember_result,
     remove_media_files,
     save_upload,
     saved_response,
+    select_choices,
     user_key,
     visitor_page,
 )
@@ -114,8 +117,12 @@ def _post_key() -> str:
 @limiter.limit("10 per hour", key_func=_post_key, methods=["POST"], deduct_when=saved_response)
 def new():
     form = ReportForm()
-    form.category.choices = [("", _("— Pilih kategori —"))] + [(c, c) for c in categories()]
+    form.category.choices = select_choices(
+        [("", _("— Pilih kategori —"))] + [(c, c) for c in categories()]
+    )
     nearby = []
+    if (done := already_done(form)) is not None:
+        return done  # the same report sent again (a lost answer): show the first one
     if form.validate_on_submit():
         location = form.location
         if location is None and (form.address.data or "").strip():
@@ -178,6 +185,7 @@ def _create(form: ReportForm, location) -> Report | None:
     db.session.flush()
     db.session.add(ReportFollow(report_id=report.id, user_id=current_user.id))
     try:
+        remember_result(form, url_for("reports.show", report_id=report.id))
         db.session.commit()
     except Exception:
         db.session.rollback()

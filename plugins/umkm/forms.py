@@ -18,6 +18,7 @@ from app.kit import (
     _l,
     normalize_phone,
     read_location,
+    select_choices,
     strip,
 )
 
@@ -181,7 +182,7 @@ class ProductForm(FlaskForm):
     )
     stock = SelectField(
         _l("Ketersediaan"),
-        choices=list(STOCK_LABELS.items()),
+        choices=select_choices(STOCK_LABELS.items()),
         validators=[DataRequired(REQUIRED)],
         invalid_choice_message=INVALID_CHOICE,
     )
@@ -200,8 +201,10 @@ class ProductForm(FlaskForm):
         """`categories`/`units`: the kelurahan's lists, plus (when editing) the product's own
         value if the kelurahan removed it since; anything else posted is refused."""
         super().__init__(*args, **kwargs)
-        self.category.choices = [("", _l("— pilih kategori —"))] + [(c, c) for c in categories]
-        self.unit.choices = [(u, u) for u in units]
+        self.category.choices = select_choices(
+            [("", _l("— pilih kategori —"))] + [(c, c) for c in categories]
+        )
+        self.unit.choices = select_choices((u, u) for u in units)
         self.existing_photos = existing_photos
 
     def photo_files(self):
@@ -258,7 +261,7 @@ class CloseShopForm(FlaskForm):
 class FlagForm(FlaskForm):
     reason = SelectField(
         _l("Alasan"),
-        choices=list(FLAG_LABELS.items()),
+        choices=select_choices(FLAG_LABELS.items()),
         validators=[DataRequired(REQUIRED)],
         invalid_choice_message=INVALID_CHOICE,
     )

@@ -25,10 +25,12 @@ from app.kit import (
     REQUIRED,
     EmptyForm,
     Group,
+    IdempotentForm,
     ImageRejected,
     InvalidPhone,
     Media,
     _l,
+    already_done,
     db,
     emit,
     form_status,
@@ -36,9 +38,11 @@ from app.kit import (
     limiter,
     login_required,
     notify_holders,
+    remember_result,
     remove_media_files,
     save_upload,
     saved_response,
+    select_choices,
     user_key,
     utcnow,
 )
@@ -76,8 +80,12 @@ def _discard(media_rows: list[Media]) -> None:
         db.session.delete(media)
 
 
-def _commit_or_clean(stored: list[Media]) -> None:
+def _commit_or_clean(stored: list[Media], form=None, result_url: str = "") -> None:
+    """Commit, or roll back and delete the files just stored. A create form's token is
+    recorded with what it created, in the same transaction."""
     try:
+        if form is not None:
+            remember_result(form, result_url)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -135,13 +143,13 @@ def mine():
 # -- opening and editing a shop ----------------------------------------------------------------
 
 
-class OpenShopForm(ShopForm):
+class OpenShopForm(IdempotentForm, ShopForm):
     group = SelectField(_l("Kelompok UMKM"), validate_choice=False)
 
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.allowed_groups = {str(group.id): group for group in groups}
-        self.group.choices = [(str(group.id), group.name) for group in groups]
+        self.group.choices = select_choices((group.id, group.name) for group in groups)
 
     def validate_group(self, field):
         if not field.data:
@@ -209,6 +217,8 @@ def _added(shop: Shop, form: OpenShopForm, stored: list[Media]) -> bool:
 def open_shop():
     groups = groups_that_may_open_shop(current_user)
     form = OpenShopForm(groups=groups)
+    if (done := already_done(form)) is not None:
+        return done  # the same form sent again: the shop is open already
     if request.method == "GET":
         wanted = request.args.get("group")
         if wanted is not None:
@@ -234,7 +244,7 @@ def open_shop():
         stored: list[Media] = []
         if _save_logo(form, shop, stored) and _added(shop, form, stored):
             _notify_reviewers_of(shop)
-            _commit_or_clean(stored)
+            _commit_or_clean(stored, form, url_for("umkm.dashboard", shop_id=shop.id))
             _changed("shop_opened", shop_id=shop.id)
             flash(
                 _(
@@ -487,7 +497,11 @@ def _product_form(product: Product | None = None) -> ProductForm:
             "stock": product.stock,
             "description": product.description,
         }
-    return ProductForm(**options)
+    return (ProductForm if product else NewProductForm)(**options)
+
+
+class NewProductForm(IdempotentForm, ProductForm):
+    """Adding a product: the same form sent twice adds it once."""
 
 
 def _fill_product(product: Product, form: ProductForm) -> None:
@@ -525,13 +539,15 @@ def _add_photos(product: Product, form: ProductForm, stored: list[Media]) -> boo
 def new_product(shop_id: int):
     shop = _manage_shop(shop_id)
     form = _product_form()
+    if (done := already_done(form)) is not None:
+        return done  # the same product sent again: it is on the dashboard already
     if form.validate_on_submit():
         product = Product(shop_id=shop.id)
         _fill_product(product, form)
         stored: list[Media] = []
         if _add_photos(product, form, stored):
             db.session.add(product)
-            _commit_or_clean(stored)
+            _commit_or_clean(stored, form, url_for("umkm.dashboard", shop_id=shop.id))
             _changed("product_added", product_id=product.id)
             if shop.is_approved:
                 message = _("Produk %(name)s ditambahkan.", name=product.name)
