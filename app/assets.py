@@ -9,7 +9,6 @@ Refresh with `scripts/vendor-assets.sh` after changing a version here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, url_for
 from markupsafe import Markup
@@ -96,11 +95,33 @@ def asset_tag(name: str) -> Markup:
     )
 
 
-def cdn_origins(app: Flask) -> list[str]:
-    """Origins the CSP must allow for scripts and styles ('self' only in local mode)."""
+# Images leaflet.css and Leaflet's default marker load from beside the stylesheet (the
+# layers control and `L.marker` without an icon), hence from the CDN in CDN mode.
+LEAFLET_IMAGES = (
+    "layers.png",
+    "layers-2x.png",
+    "marker-icon.png",
+    "marker-icon-2x.png",
+    "marker-shadow.png",
+)
+
+
+def leaflet_image_urls() -> list[str]:
+    css = ASSETS["leaflet.css"]
+    base = css.cdn_url.rsplit("/", 1)[0]
+    return [f"{base}/images/{name}" for name in LEAFLET_IMAGES]
+
+
+def cdn_sources(app: Flask) -> dict[str, list[str]]:
+    """The exact CDN files the CSP allows, per kind ("script", "style", "img"): full URLs,
+    not the CDN's origin, so nothing else on that CDN can run here. Empty in local mode."""
+    sources: dict[str, list[str]] = {"script": [], "style": [], "img": []}
     if app.config["KP_ASSETS"] == "local":
-        return []
-    return sorted({"{0.scheme}://{0.netloc}".format(urlsplit(a.cdn_url)) for a in ASSETS.values()})
+        return sources
+    for name, asset in ASSETS.items():
+        sources["style" if name.endswith(".css") else "script"].append(asset.cdn_url)
+    sources["img"] = leaflet_image_urls()
+    return sources
 
 
 def init_app(app: Flask) -> None:

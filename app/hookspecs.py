@@ -27,7 +27,7 @@ import pluggy
 if TYPE_CHECKING:  # imported for annotations only: the core's models and host types
     from flask import Flask
 
-    from .models import Kelurahan, User
+    from .models import Kelurahan, Media, User
     from .plugins import (
         Dataset,
         Event,
@@ -248,6 +248,35 @@ def kp_staff_tasks(kelurahan: Kelurahan, user: User) -> list[StaffTask]:
             count, oldest = count_and_oldest(select(Notice).where(Notice.draft), Notice.created_at)
             return [StaffTask("notices-drafts", _l("Draf pengumuman"), count,
                               url_for("notices.index"), oldest)]
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Uploads: called when a file that is not public is asked for.
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kp_media_visible(media: Media, kelurahan: Kelurahan, user: User | None) -> bool | None:
+    """Say whether `user` may see an upload that is not public (`media.public` False).
+
+    Called by `/media/<path>` for a non-public file of `kelurahan` (the file's own), for
+    plugins switched on there, inside its scope; `user` is None for visitors. Return True
+    when the file shows an item of the plugin that the user may open (its uploader or
+    group, staff with the right permission there), False to refuse, None when the file is
+    not the plugin's. The file is served (never from a shared cache) when one plugin says
+    True, and answers 404 otherwise. Keep it to one or two queries. Public files never
+    reach this hook; a plugin marks its files non-public while the item they show is hidden
+    or awaiting review (`set_media_public` in the kit).
+
+    Example::
+
+        @hookimpl
+        def kp_media_visible(media, kelurahan, user):
+            photo = db.session.scalar(select(NoticePhoto).where(NoticePhoto.media_id == media.id))
+            if photo is None:
+                return None
+            return user is not None and can("notices.post", user=user, kelurahan=kelurahan)
     """
 
 

@@ -274,9 +274,7 @@ def test_hooks_run_inside_the_kelurahan_scope(app, client, factory, extra_plugin
 
         @hookimpl
         def kp_on_event(self, event):
-            seen[event.kelurahan.slug] = _db.session.scalar(
-                select(func.count()).select_from(Group)
-            )
+            seen[event.kelurahan.slug] = _db.session.scalar(select(func.count()).select_from(Group))
 
     extra_plugin(Counter(), "penghitung")
     for slug in ("kauman", "medono"):
@@ -335,18 +333,79 @@ def test_hook_kp_on_event(app, client, login_as, extra_plugin):
     # The example plugin reacts to its own switch-on with a welcome notice.
     page = client.get("/k/kauman/pengumuman/").get_data(as_text=True)
     assert "Papan pengumuman dibuka" in page
-    # A sign-up in Medono, where the recorder is off, is not reported to it.
-    client.post("/keluar")
-    client.post(
-        "/daftar",
-        data={
-            "identifier": "baru@contoh.id",
-            "display_name": "Warga Baru",
-            "home_kelurahan": str(kelurahan("medono").id),
-            "password": "Sapuro-Kebulen-77",
-        },
-    )
+    # A sign-up in Medono, where the recorder is off, is not reported to it; one in Kauman
+    # is. Each goes through the confirmation link the new contact receives.
+    from test_accounts import CaptureSender, signup_link
+
+    app.extensions["kp_sender"] = CaptureSender(app)
+    for n, slug in enumerate(("medono", "kauman")):
+        client.post("/keluar")
+        response = client.post(
+            "/daftar",
+            data={
+                "identifier": f"baru{n}@contoh.id",
+                "display_name": "Warga Baru",
+                "home_kelurahan": str(kelurahan(slug).id),
+                "password": "Jambu-Perahu-Senja-27",
+            },
+        )
+        assert response.headers["Location"].endswith("/daftar/periksa")
+        response = client.post(signup_link(app))
+        assert response.headers["Location"].endswith(f"/k/{slug}/")
     assert not any(slug == "medono" for _name, slug in recorder.events)
+    assert ("user.joined", "kauman") in recorder.events
+
+
+def test_hook_kp_media_visible(app, client, login_as, extra_plugin):
+    """A non-public upload is served (privately) only when a plugin switched on in its
+    kelurahan says True for this viewer; None from every plugin, or a plugin switched off
+    there, is a 404. Public uploads never ask."""
+    from app.models import Media
+
+    asked = []
+
+    class Gallery:
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return manifest("gallery")
+
+        @hookimpl
+        def kp_media_visible(self, media, kelurahan, user):
+            asked.append((media.id, kelurahan.slug, user is not None))
+            if media.relpath != "galeri/rahasia.jpg":
+                return None
+            return user is not None and user.display_name == "Pemilik"
+
+    extra_plugin(Gallery(), "gallery")
+    enable_plugin(app, "gallery", "kauman")
+    root = Path(app.config["KP_MEDIA_ROOT"]) / "galeri"
+    root.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    for name, public in (("rahasia", False), ("lain", False), ("umum", True)):
+        (root / f"{name}.jpg").write_bytes(b"\xff\xd8\xff\xd9")
+        rows[name] = Media(
+            relpath=f"galeri/{name}.jpg",
+            width=1,
+            height=1,
+            content_type="image/jpeg",
+            size_bytes=4,
+            kelurahan_id=kelurahan("kauman").id,
+            public=public,
+        )
+        _db.session.add(rows[name])
+    _db.session.commit()
+
+    assert client.get("/media/galeri/umum.jpg").status_code == 200
+    assert asked == []  # public files never ask
+    assert client.get("/media/galeri/rahasia.jpg").status_code == 404  # a visitor
+    assert asked == [(rows["rahasia"].id, "kauman", False)]
+    login_as("warga", "kauman", name="Pemilik")
+    response = client.get("/media/galeri/rahasia.jpg")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert client.get("/media/galeri/lain.jpg").status_code == 404  # every plugin said None
+    enable_plugin(app, "gallery", "kauman", enabled=False)
+    assert client.get("/media/galeri/rahasia.jpg").status_code == 404
 
 
 # -- the example plugin, switched off in one kelurahan ---------------------------------------

@@ -35,7 +35,9 @@ def test_cdn_mode_uses_pinned_urls_with_integrity(database_urls, tmp_path, backe
     assert ASSETS["leaflet.js"].sri in page and 'crossorigin="anonymous"' in page
     assert "https://unpkg.com/htmx.org@2.0.4/dist/htmx.min.js" in page
     csp = app.test_client().get("/").headers["Content-Security-Policy"]
-    assert "script-src 'self' https://unpkg.com" in csp
+    # The exact pinned files, not the whole CDN (more in tests/test_cache_headers.py).
+    assert "script-src 'self' https://unpkg.com/leaflet@1.9.4/dist/leaflet.js " in csp
+    assert "https://unpkg.com " not in csp and "https://unpkg.com;" not in csp
 
 
 def test_local_mode_serves_assets_from_the_app(client):
@@ -67,6 +69,7 @@ def test_session_cookie_is_httponly_and_samesite(client, factory):
 
 def test_secure_cookies_and_secret_key_outside_development(monkeypatch, tmp_path):
     monkeypatch.setenv("KP_ENV", "production")
+    monkeypatch.setenv("KP_PUBLIC_URL", "https://kelurahanpintar.pekalongankota.go.id")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})

@@ -14,6 +14,7 @@ from app.kit import Manifest, Permission, Setting, _l, hookimpl, host
 from . import open311, stats, views, views_engage, views_staff  # noqa: F401 - routes
 from .blueprint import bp, open311_bp  # noqa: F401 - `bp` is served by convention
 from .cli import reports_cli
+from .geocoding import check_geocoder_url
 
 PLUGIN_ID = "reports"
 
@@ -59,11 +60,30 @@ def kp_plugin_manifest():
                 max=50,
             ),
             Setting(
+                "flag_min_account_days",
+                "int",
+                0,
+                _l("Umur akun minimal (hari) agar tandanya ikut menyembunyikan"),
+                help=_l(
+                    "Tanda dari warga terverifikasi kelurahan ini dan petugas selalu dihitung. "
+                    "0 = hanya mereka; misalnya 30 = akun lain yang berumur 30 hari atau lebih "
+                    "juga dihitung. Tanda lain tetap tercatat untuk moderator."
+                ),
+                min=0,
+                max=365,
+            ),
+            Setting(
                 "geocoder_url",
                 "str",
                 "https://nominatim.openstreetmap.org/search",
                 _l("Alamat layanan pencarian lokasi (kompatibel Nominatim)"),
-                help=_l("Kosongkan untuk hanya mencari tempat-tempat penting kelurahan."),
+                help=_l(
+                    "Server memanggil alamat ini untuk mencari alamat yang diketik warga: "
+                    "hanya https ke layanan publik. Kosongkan untuk hanya mencari "
+                    "tempat-tempat penting kelurahan."
+                ),
+                scope="city",  # the server calls it: only the city admin may change it
+                check=check_geocoder_url,
             ),
         ),
         permissions=(
@@ -81,3 +101,4 @@ def kp_init_app(app):
 
 
 from .hooks import *  # noqa: E402,F403 - the page, data, task and event hooks live in hooks.py
+from .media_access import kp_media_visible  # noqa: E402,F401 - who sees non-public files

@@ -8,17 +8,23 @@ replaces (_support.html, _follow.html, _comments.html) and the message inside it
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from limits import parse as parse_limit
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app.kit import (
     EmptyForm,
+    RoleAssignment,
+    User,
+    already_done,
     audit,
     can,
     db,
@@ -27,7 +33,7 @@ from app.kit import (
     htmx,
     limiter,
     login_required,
-    user_key,
+    remember_result,
     utcnow,
 )
 
@@ -52,6 +58,9 @@ log = logging.getLogger(__name__)
 # Comments per account; counted only when a comment is actually posted.
 COMMENT_LIMIT = parse_limit("20 per hour")
 COMMENT_LIMIT_SCOPE = "reports-comment"
+# Flags per account (reports and comments together); counted when a flag is recorded.
+FLAG_LIMIT = parse_limit("10 per hour")
+FLAG_LIMIT_SCOPE = "reports-flag"
 
 
 def _back(report, anchor: str = ""):
@@ -137,23 +146,31 @@ def follow(report_id: int):
 # -- comments --------------------------------------------------------------------------------
 
 
-def _comment_limit_reached() -> bool:
+def _limit_reached(limit, scope: str) -> bool:
     if not (limiter.enabled and limiter.initialized):
         return False
     try:
-        return not limiter.limiter.test(COMMENT_LIMIT, COMMENT_LIMIT_SCOPE, str(current_user.id))
+        return not limiter.limiter.test(limit, scope, str(current_user.id))
     except Exception:  # the limiter's storage is down: do not block residents for it
         log.warning("rate-limit storage failed", exc_info=True)
         return False
 
 
-def _count_comment() -> None:
+def _count_towards(limit, scope: str) -> None:
     if not (limiter.enabled and limiter.initialized):
         return
     try:
-        limiter.limiter.hit(COMMENT_LIMIT, COMMENT_LIMIT_SCOPE, str(current_user.id))
+        limiter.limiter.hit(limit, scope, str(current_user.id))
     except Exception:
         log.warning("rate-limit storage failed", exc_info=True)
+
+
+def _comment_limit_reached() -> bool:
+    return _limit_reached(COMMENT_LIMIT, COMMENT_LIMIT_SCOPE)
+
+
+def _count_comment() -> None:
+    _count_towards(COMMENT_LIMIT, COMMENT_LIMIT_SCOPE)
 
 
 def _render_comments(report, *, form=None, message=None, category="success", status=200):
@@ -189,6 +206,10 @@ def comments(report_id: int):
 def comment(report_id: int):
     report = get_report(report_id)
     form = CommentForm()
+    if (done := already_done(form, flash_message=not htmx)) is not None:
+        if htmx:  # the fragment, not the whole page swapped into the comments
+            return _render_comments(report, message=_("Komentar Anda sudah terkirim."))
+        return done  # the same comment sent again: it is there already
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
@@ -208,6 +229,7 @@ def comment(report_id: int):
             status=429,
         )
     db.session.add(ReportComment(report_id=report.id, user_id=current_user.id, body=form.body.data))
+    remember_result(form, url_for("reports.show", report_id=report.id) + "#komentar")
     db.session.commit()
     _count_comment()
     message = _("Komentar Anda terkirim.")
@@ -220,23 +242,47 @@ def comment(report_id: int):
 # -- flags -----------------------------------------------------------------------------------
 
 
-def _flag_key() -> str:
-    return user_key("reports-flag")
+FLAG_LIMIT_MESSAGE = _l(
+    "Anda sudah terlalu banyak menandai dalam satu jam. Silakan coba lagi nanti; "
+    "tanda Anda sebelumnya tetap tercatat."
+)
+
+
+def _counting_flaggers(target_type: str, target_id: int) -> int:
+    """Different people whose unreviewed flags count towards hiding `target`: verified
+    residents of this kelurahan and its staff (and the city admin); with the setting
+    `flag_min_account_days` above 0, also accounts at least that many days old. Other
+    flags are kept for moderators but hide nothing, so throw-away accounts from elsewhere
+    cannot take a report down."""
+    role = aliased(RoleAssignment)
+    qualified = [
+        role.verified_at.is_not(None),
+        role.role.in_(("petugas", "admin")),
+        User.is_city_admin.is_(True),
+    ]
+    days = int(settings().get("flag_min_account_days") or 0)
+    if days > 0:
+        qualified.append(User.created_at <= utcnow() - timedelta(days=days))
+    return db.session.scalar(
+        select(func.count(func.distinct(ReportFlag.user_id)))
+        .join(User, User.id == ReportFlag.user_id)
+        .outerjoin(role, and_(role.user_id == User.id, role.kelurahan_id == g.kelurahan.id))
+        .where(
+            ReportFlag.target_type == target_type,
+            ReportFlag.target_id == target_id,
+            ReportFlag.reviewed_at.is_(None),
+            or_(*qualified),
+        )
+    )
 
 
 def _hide_after_flags(target_type: str, target) -> bool:
-    """Hide `target` once enough different residents flagged it since staff last reviewed
-    it. Returns True when this flag hid it."""
+    """Hide `target` once enough different residents who count (`_counting_flaggers`)
+    flagged it since staff last reviewed it. Returns True when this flag hid it."""
     if target.hidden_at is not None:
         return False
     threshold = int(settings()["flag_threshold"])
-    flaggers = db.session.scalar(
-        select(func.count(func.distinct(ReportFlag.user_id))).where(
-            ReportFlag.target_type == target_type,
-            ReportFlag.target_id == target.id,
-            ReportFlag.reviewed_at.is_(None),
-        )
-    )
+    flaggers = _counting_flaggers(target_type, target.id)
     if flaggers < threshold:
         return False
     target.hidden_at = utcnow()
@@ -287,6 +333,7 @@ def _add_flag(target_type: str, target, owner_id: int | None, form: FlagForm):
         return already
     hidden = _hide_after_flags(target_type, target)
     db.session.commit()
+    _count_towards(FLAG_LIMIT, FLAG_LIMIT_SCOPE)
     if hidden and target_type == "report":
         emit("reports.hidden", {"report_id": target.id, "by": "flags"})
     if hidden:
@@ -298,11 +345,18 @@ def _add_flag(target_type: str, target, owner_id: int | None, form: FlagForm):
     return _("Terima kasih. Petugas akan meninjau tanda dari Anda."), "success", False
 
 
+def _flag_limit_page(report):
+    """Too many flags from this account: the report page with the message, 429."""
+    flash(str(FLAG_LIMIT_MESSAGE), "error")
+    return render_report_page(report, 429)
+
+
 @bp.post("/<int:report_id>/tandai")
 @login_required
-@limiter.limit("30 per hour", key_func=_flag_key)
 def flag_report(report_id: int):
     report = get_report(report_id)
+    if _limit_reached(FLAG_LIMIT, FLAG_LIMIT_SCOPE):
+        return _flag_limit_page(report)
     message, category, hidden = _add_flag("report", report, report.reporter_id, FlagForm())
     flash(message, category)
     if hidden and not can_see_hidden():
@@ -312,12 +366,15 @@ def flag_report(report_id: int):
 
 @bp.post("/komentar/<int:comment_id>/tandai")
 @login_required
-@limiter.limit("30 per hour", key_func=_flag_key)
 def flag_comment(comment_id: int):
     comment = get_or_404(ReportComment, comment_id)
     report = get_report(comment.report_id)
     if comment.is_hidden and not can("reports.moderate"):
         abort(404)
+    if _limit_reached(FLAG_LIMIT, FLAG_LIMIT_SCOPE):
+        if htmx:  # htmx swaps only 2xx answers: the message goes inside the fragment
+            return _render_comments(report, message=str(FLAG_LIMIT_MESSAGE), category="error")
+        return _flag_limit_page(report)
     message, category, _hidden = _add_flag("comment", comment, comment.user_id, FlagForm())
     if htmx:
         return _render_comments(report, message=message, category=category)

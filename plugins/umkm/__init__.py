@@ -61,3 +61,4 @@ def kp_plugin_manifest():
 from . import views, views_seller, views_staff  # noqa: E402,F401 - they register their routes
 from .blueprint import bp, city_bp  # noqa: E402,F401
 from .hooks import *  # noqa: E402,F403 - the page, data and demo hooks live in hooks.py
+from .media_access import kp_media_visible  # noqa: E402,F401 - who sees non-public files

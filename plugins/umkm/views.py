@@ -9,9 +9,10 @@ a fixed number of queries whatever the number of products (eager loads, grouped 
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import quote
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -22,14 +23,17 @@ from app.kit import (
     InvalidPhone,
     _l,
     all_kelurahan,
+    count_today,
     db,
     enabled_kelurahan,
     form_status,
     htmx,
     limiter,
+    link_args,
     login_required,
     map_layer_response,
     notify_holders,
+    once_per_day,
     page_number,
     public_url,
     user_key,
@@ -49,10 +53,11 @@ from .forms import FLAG_LABELS, STOCK_LABELS, FlagForm
 from .models import Product, ProductFlag, ProductPhoto, ShopStatus
 from .queries import (
     PER_PAGE,
+    VISITOR_DAILY_CAP,
     apply_filters,
     categories,
     count_event,
-    month_start,
+    is_counted_request,
     public_products,
     read_filters,
     shop_is_public,
@@ -60,10 +65,8 @@ from .queries import (
 from .text import price_text
 
 PLUGIN_ID = "umkm"
-# Views are counted once per visitor session, product and month; the session keeps the
-# "product_id:YYYY-MM" keys of the latest products seen (the cookie must stay small).
-VIEWED_KEY = "umkm_viewed"
-VIEWED_CAP = 100
+# A random id in the session says "the same visitor" for counting; nothing else is kept.
+VISITOR_KEY = "umkm_visitor"
 
 
 # -- shared helpers ----------------------------------------------------------------------------
@@ -71,12 +74,8 @@ VIEWED_CAP = 100
 
 def page_url(page: int) -> str:
     """This page's URL with the same filters, on another page (links work without JS)."""
-    args = {
-        key: value
-        for key, value in request.args.items()
-        if not key.startswith("_") and key != "kelurahan_slug"
-    }
-    return url_for(request.endpoint, **{**args, **(request.view_args or {}), "page": page})
+    # link_args: an unexpected ?endpoint=x collided with url_for's own argument (a 500).
+    return url_for(request.endpoint, **{**link_args(page=page), **(request.view_args or {})})
 
 
 def _static_url(filename: str) -> str:
@@ -190,15 +189,47 @@ def order_message(product: Product, product_url: str) -> str:
     )
 
 
-def _count_view_once(product: Product) -> None:
-    key = f"{product.id}:{month_start():%Y-%m}"
-    seen = list(session.get(VIEWED_KEY) or [])
-    if key in seen:
+# -- counting views and clicks -----------------------------------------------------------------
+# A product's view and WhatsApp-click figures must mean people: each counts once per
+# visitor, product and day (WIB), at most VISITOR_DAILY_CAP products a day per visitor, and
+# never for declared bots, prefetches or a request that brought no cookie (a visitor is
+# the signed-in account, else the random id their session carried in). The dedupe keys live
+# in the app cache, so every worker (and host, with Redis) agrees.
+
+
+@bp.before_request
+def _remember_visitor():
+    """Give a visitor who is not signed in a random id on a page view; it counts from
+    their next request on (a client that keeps no cookie never counts)."""
+    if request.method != "GET" or current_user.is_authenticated or session.get(VISITOR_KEY):
         return
-    count_event(product, "views")
-    db.session.commit()
-    seen.append(key)
-    session[VIEWED_KEY] = seen[-VIEWED_CAP:]
+    session[VISITOR_KEY] = secrets.token_urlsafe(12)
+    g.umkm_new_visitor = True
+
+
+def _visitor() -> str | None:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    visitor = session.get(VISITOR_KEY)
+    if not visitor or g.get("umkm_new_visitor"):
+        return None  # came without a cookie: no one to count as
+    return f"visitor:{visitor}"
+
+
+def counts_for(product: Product, field: str) -> bool:
+    """Whether this request adds one to the product's `field` ("views" or "wa_clicks")."""
+    if not is_counted_request(request):
+        return False
+    visitor = _visitor()
+    if visitor is None or not once_per_day(f"umkm:{field}:{visitor}:{product.id}"):
+        return False
+    return count_today(f"umkm:{field}-cap:{visitor}") <= VISITOR_DAILY_CAP
+
+
+def _count_view_once(product: Product) -> None:
+    if counts_for(product, "views"):
+        count_event(product, "views")
+        db.session.commit()
 
 
 @bp.get("/produk/<int:product_id>")
@@ -238,8 +269,9 @@ def count_whatsapp(product_id: int):
     product = product_or_404(product_id)
     if not product.is_public:
         abort(404)
-    count_event(product, "wa_clicks")
-    db.session.commit()
+    if counts_for(product, "wa_clicks"):
+        count_event(product, "wa_clicks")
+        db.session.commit()
     # No event: a click changes nothing its visitor sees, and renewing every cached answer
     # on each click would undo the cache. The dashboard's click figure catches up with the
     # plugin's next event, or within KP_CACHE_SECONDS.

@@ -360,7 +360,8 @@ def test_flag_buttons_on_report_and_each_comment(client, factory, login_as):
 
 def test_report_hidden_after_threshold_flags_from_different_residents(client, factory):
     report = make_report(factory)
-    flaggers = [factory.user("warga", "kauman") for _ in range(3)]
+    # Verified residents: only their flags count (tests/reports/test_flag_abuse.py).
+    flaggers = [factory.user("warga", "kauman", verified=True) for _ in range(3)]
     for n, user in enumerate(flaggers[:2]):
         act_as(client, user)
         response = client.post(f"{BASE}/{report.id}/tandai", data={"reason": "spam"})
@@ -396,7 +397,7 @@ def test_report_hidden_after_threshold_flags_from_different_residents(client, fa
 def test_flag_threshold_is_a_setting(client, factory):
     set_settings(factory, flag_threshold=1)
     report = make_report(factory)
-    act_as(client, factory.user("warga", "kauman"))
+    act_as(client, factory.user("warga", "kauman", verified=True))
     client.post(f"{BASE}/{report.id}/tandai", data={"reason": "tidak_pantas"})
     _db.session.refresh(report)
     assert report.hidden_reason == "Disembunyikan otomatis setelah 1 tanda dari warga"
@@ -460,7 +461,7 @@ def test_comment_hidden_after_threshold_flags(client, factory):
     assert count(ReportFlag) == 0  # not one's own comment
 
     for n in range(3):
-        act_as(client, factory.user("warga", "kauman"))
+        act_as(client, factory.user("warga", "kauman", verified=True))
         response = client.post(url, data={"reason": "kasar"}, headers=HTMX if n == 2 else {})
         assert response.status_code in (200, 302)
     assert "disembunyikan sampai ditinjau petugas" in text(response)

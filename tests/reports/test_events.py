@@ -34,7 +34,8 @@ def people(app):
     resident, staff = app.test_client(), app.test_client()
     act_as(resident, make_user("warga", "kauman", name="Bu Wati"))
     act_as(staff, make_user("petugas", "kauman"))
-    flaggers = [make_user("warga", "kauman") for _ in range(3)]
+    # Verified residents of Kauman: only their flags hide a report by themselves.
+    flaggers = [make_user("warga", "kauman", verified=True) for _ in range(3)]
     return SimpleNamespace(resident=resident, staff=staff, flaggers=flaggers, api_key=api_key)
 
 

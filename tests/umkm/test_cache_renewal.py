@@ -134,6 +134,7 @@ def test_dashboard_figures_follow_a_closed_shop_and_catch_up_with_clicks(client,
     behind_the_apps_back(Shop, world["shop"].id, status="approved")
 
     product_id = world["product"].id
+    visitor.get(f"{BASE}/produk/{product_id}")  # the page the click is on: a visitor with a cookie
     assert visitor.post(f"{BASE}/produk/{product_id}/klik-wa").status_code == 204
     assert figure(visitor, clicks) == "0"  # a click alone does not renew the cache
 

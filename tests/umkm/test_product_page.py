@@ -219,23 +219,21 @@ def test_scripts_are_static_files_with_defer(client, factory):
 # -- counting views ----------------------------------------------------------------------------
 
 
-def test_views_count_once_per_session_per_month(app, client, factory, monkeypatch):
+def test_views_count_once_per_visitor_per_day(app, client, factory):
+    """More in tests/umkm/test_counting.py. A visitor's first request (no cookie yet) sets
+    their id and does not count; their next views count once a day."""
     product = make_product(make_shop(factory))
     url = f"{BASE}/produk/{product.id}"
+    text(client.get(url))
+    assert views_of(product) == 0
     text(client.get(url))
     text(client.get(url))
     assert views_of(product) == 1
 
     other_visitor = app.test_client()
     text(other_visitor.get(url))
+    text(other_visitor.get(url))
     assert views_of(product) == 2
-
-    # Next month the same visitor counts again.
-    from datetime import date
-
-    monkeypatch.setattr(views, "month_start", lambda: date(2099, 1, 1))
-    text(client.get(url))
-    assert views_of(product) == 3
 
 
 def test_htmx_and_head_requests_do_not_count(client, factory):
@@ -258,18 +256,6 @@ def test_the_sellers_own_views_do_not_count(client, factory):
     assert f'href="{BASE}/toko/{shop.id}/kelola"' in page
 
 
-def test_the_session_remembers_a_bounded_number_of_products(client, factory):
-    shop = make_shop(factory)
-    product = make_product(shop)
-    with client.session_transaction() as session:
-        session[views.VIEWED_KEY] = [f"{i}:2020-01" for i in range(views.VIEWED_CAP)]
-    text(client.get(f"{BASE}/produk/{product.id}"))
-    with client.session_transaction() as session:
-        seen = session[views.VIEWED_KEY]
-    assert len(seen) == views.VIEWED_CAP
-    assert seen[-1].startswith(f"{product.id}:") and "0:2020-01" not in seen
-
-
 # -- counting WhatsApp clicks ------------------------------------------------------------------
 
 
@@ -280,8 +266,8 @@ def test_whatsapp_click_is_counted(client, factory):
     response = client.post(f"{BASE}/produk/{product.id}/klik-wa")
     assert response.status_code == 204 and response.get_data() == b""
     client.post(f"{BASE}/produk/{product.id}/klik-wa")
-    assert clicks_of(product) == 2
-    assert views_of(product) == 1  # the page view, counted apart
+    assert clicks_of(product) == 1  # once per visitor and day
+    assert views_of(product) == 0  # the page view came without a cookie
 
 
 def test_whatsapp_click_on_a_product_that_is_not_public_is_404(client, factory):
@@ -308,9 +294,10 @@ def test_whatsapp_click_needs_the_csrf_token(app, client, factory):
 
 def test_whatsapp_clicks_are_rate_limited(client, factory):
     product = make_product(make_shop(factory))
+    client.get(f"{BASE}/produk/{product.id}")  # the visitor's cookie
     codes = [client.post(f"{BASE}/produk/{product.id}/klik-wa").status_code for _ in range(31)]
     assert codes[:30] == [204] * 30 and codes[30] == 429
-    assert clicks_of(product) == 30
+    assert clicks_of(product) == 1  # counted once per visitor and day all the same
 
 
 # -- products and shops that are not public ----------------------------------------------------
