@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import abort, g
@@ -20,10 +21,31 @@ def configure_login(login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+        return user_for_session(user_id)
+
+
+SESSION_ID = re.compile(r"(\d{1,18})(?::(\d{1,9}))?")
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The account a session or remember-me cookie names ("<id>:<session version>"), or None
+    when its version is no longer current, the account is deactivated, or the value is
+    malformed. A bare "<id>" (sessions made before versions existed) counts as version 0, so it
+    ends with the first sign-out, new password or deactivation."""
+    match = SESSION_ID.fullmatch(session_id) if isinstance(session_id, str) else None
+    if match is None:
+        return None
+    user = db.session.get(User, int(match.group(1)))
+    version = int(match.group(2) or 0)
+    if user is None or (user.session_version or 0) != version or not user.is_active:
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of `user` (committed by the caller). One
+    UPDATE ... SET v = v + 1, so two at once both count."""
+    user.session_version = User.session_version + 1
 
 
 def login_required(view):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development, see check()
+OUTBOX_SENDER = "app.mail:OutboxSender"
 
 
 class ConfigError(RuntimeError):
@@ -55,7 +57,6 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "KP_BOUNDS": json.loads(
             env.get("KP_BOUNDS", '{"south": -6.94, "north": -6.83, "west": 109.62, "east": 109.72}')
         ),
-        "KP_MAIL_SENDER": env.get("KP_MAIL_SENDER", "app.mail:OutboxSender"),
         "KP_MAIL_FROM": env.get("KP_MAIL_FROM", "noreply@kelurahan-pintar.local"),
         "KP_SMTP_URL": env.get("KP_SMTP_URL"),
         "KP_RESET_TOKEN_MINUTES": int(env.get("KP_RESET_TOKEN_MINUTES", "60")),
@@ -67,6 +68,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "KP_LANGUAGES": ["id", "en"],
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Every POST that carries a file counts, per account (per address for visitors),
+        # even when the form is refused: decoding the images is what costs.
+        "KP_UPLOAD_LIMIT": env.get("KP_UPLOAD_LIMIT", "30 per 10 minutes;200 per day"),
         "REDIS_URL": redis_url,
         # Costly hook answers (widgets, metrics, map layers), shared by every worker when
         # Redis is there; KP_CACHE_TYPE=NullCache switches caching off.
@@ -93,6 +97,13 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     config.update(overrides or {})
     config.setdefault("CACHE_KEY_PREFIX", config["KP_REDIS_PREFIX"] + "cache:")
+    # Chosen after the overrides, by the final KP_ENV: in development (make run) messages are
+    # printed on the terminal, so sign-up links can be followed without a mail server.
+    config.setdefault(
+        "KP_MAIL_SENDER",
+        env.get("KP_MAIL_SENDER")
+        or ("app.mail:ConsoleSender" if config["KP_ENV"] == "development" else OUTBOX_SENDER),
+    )
     return config
 
 
@@ -102,6 +113,32 @@ def check(config: dict) -> None:
     if config["KP_ENV"] not in {"development", "testing"} and unsafe_secret:
         raise ConfigError(
             f"SECRET_KEY must be set outside development (KP_ENV={config['KP_ENV']})."
+        )
+    # Set by wsgi.py for every WSGI server (gunicorn): only the `flask` command in development
+    # may run on the built-in secret, whatever KP_ENV says.
+    if config.get("KP_REQUIRE_SECRET_KEY") and unsafe_secret:
+        raise ConfigError(
+            "SECRET_KEY must be set to a long random value to serve the app through a WSGI "
+            "server (the built-in development key is only for `make run`)."
+        )
+    public_url = config.get("KP_PUBLIC_URL")
+    if config["KP_ENV"] == "production" and not public_url:
+        raise ConfigError(
+            "KP_PUBLIC_URL must be set in production: links in messages are built from it, "
+            "never from the request's Host (e.g. https://kelurahanpintar.pekalongankota.go.id)."
+        )
+    if public_url:
+        parts = urlsplit(public_url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
+            raise ConfigError(
+                f"KP_PUBLIC_URL must be the site's address, like https://example.go.id "
+                f"(got {public_url!r})."
+            )
+    sender = str(config.get("KP_MAIL_SENDER") or "")
+    if config["KP_ENV"] == "production" and sender.partition(":")[2] == "ConsoleSender":
+        raise ConfigError(
+            "KP_MAIL_SENDER=app.mail:ConsoleSender prints messages, with their one-time links, "
+            "on the console: set app.mail:SmtpSender (or app.mail:OutboxSender) in production."
         )
     if config["KP_ASSETS"] not in {"cdn", "local"}:
         raise ConfigError("KP_ASSETS must be 'cdn' or 'local'.")

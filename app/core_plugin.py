@@ -109,9 +109,7 @@ def kp_search(kelurahan, query, limit):
 def kp_staff_tasks(kelurahan, user):
     if not is_staff(kelurahan):
         return []  # verifying groups and residents is staff's work
-    groups = count_and_oldest(
-        select(Group).where(Group.verified_at.is_(None)), Group.created_at
-    )
+    groups = count_and_oldest(select(Group).where(Group.verified_at.is_(None)), Group.created_at)
     residents = count_and_oldest(
         select(RoleAssignment).where(
             RoleAssignment.kelurahan_id == kelurahan.id, RoleAssignment.verified_at.is_(None)

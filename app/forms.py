@@ -18,8 +18,10 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from .idempotency import IdempotentForm
 from .models import GroupKind, Role
 from .passwords import password_problem
 from .phone import InvalidPhone, looks_like_phone, normalize_phone
@@ -46,6 +48,12 @@ ROLE_LABELS = {
 }
 
 
+def choices(pairs) -> list[SelectChoice]:
+    """A select field's options from (value, label) pairs, in WTForms' current form (plain
+    tuples are deprecated there)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
 class MissingLocation(Exception):
     """Neither coordinate was given (the caller decides whether that is an error)."""
 
@@ -56,7 +64,8 @@ def read_location(lat_field, lng_field) -> tuple[float, float]:
     MissingLocation when a field is empty. Accepts a decimal comma (phones type one)."""
     from .geo import in_bounds
 
-    lat_raw, lng_raw = (lat_field.data or "").strip(), (lng_field.data or "").strip()
+    # str(): a field left out of the POST keeps its object's value (a float).
+    lat_raw, lng_raw = str(lat_field.data or "").strip(), str(lng_field.data or "").strip()
     if not lat_raw or not lng_raw:
         raise MissingLocation
     try:
@@ -140,7 +149,7 @@ class SignupForm(FlaskForm):
     password = PasswordField(
         _l("Kata sandi"),
         validators=[DataRequired(REQUIRED)],
-        description=_l("Minimal 8 karakter, bukan kata sandi yang umum."),
+        description=_l("Minimal 8 karakter dan sulit ditebak, misalnya tiga kata acak dan angka."),
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -176,9 +185,16 @@ class ProfileForm(FlaskForm):
     )
     locale = SelectField(
         _l("Bahasa"),
-        choices=[("id", "Bahasa Indonesia"), ("en", "English")],
+        choices=choices([("id", "Bahasa Indonesia"), ("en", "English")]),
         default="id",
         invalid_choice_message=INVALID_CHOICE,
+    )
+    # Checked by the view only when the e-mail or phone changes: whoever holds a session
+    # (a shared phone, a stolen cookie) must not take over the account's reset address.
+    current_password = PasswordField(
+        _l("Kata sandi sekarang"),
+        description=_l("Wajib diisi bila Anda mengganti e-mail atau nomor HP."),
+        render_kw={"autocomplete": "current-password"},
     )
 
     def validate_email(self, field):
@@ -245,7 +261,7 @@ class GroupForm(FlaskForm):
     )
     kind = SelectField(
         _l("Jenis kelompok"),
-        choices=list(GROUP_KIND_LABELS.items()),
+        choices=choices(GROUP_KIND_LABELS.items()),
         validators=[DataRequired(REQUIRED)],
         invalid_choice_message=INVALID_CHOICE,
     )
@@ -254,6 +270,10 @@ class GroupForm(FlaskForm):
         validators=[Optional(), Length(max=2000, message=_l("Paling banyak 2000 karakter."))],
     )
     contact_whatsapp = TelField(_l("WhatsApp kelompok"), validators=[IndonesianPhone()])
+
+
+class NewGroupForm(IdempotentForm, GroupForm):
+    """Creating a group: a retried POST does not create a second one."""
 
 
 class InviteForm(FlaskForm):
@@ -290,7 +310,8 @@ class IdentityForm(FlaskForm):
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         self.centre = None
-        lat_raw, lng_raw = (self.lat.data or "").strip(), (self.lng.data or "").strip()
+        # str(): a field left out of the POST keeps the kelurahan's value (a float).
+        lat_raw, lng_raw = str(self.lat.data or "").strip(), str(self.lng.data or "").strip()
         if not lat_raw and not lng_raw:
             return ok
         try:
@@ -312,7 +333,7 @@ class IdentityForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        _l("Peran"), choices=list(ROLE_LABELS.items()), invalid_choice_message=INVALID_CHOICE
+        _l("Peran"), choices=choices(ROLE_LABELS.items()), invalid_choice_message=INVALID_CHOICE
     )
 
 

@@ -3,7 +3,9 @@
 
 The city admin reads the outbox at /kota/outbox. The default `OutboxSender` delivers nothing:
 the outbox is the whole of it. `SmtpSender` also delivers e-mail through `KP_SMTP_URL`
-(smtp://user:pass@host:587). A sender has one method, `deliver(channel, recipient, subject,
+(smtp://user:pass@host:587). `ConsoleSender`, the default in development (`make run`), prints
+each message on the terminal, so sign-up and reset links can be followed without a mail
+server; it is refused in production. A sender has one method, `deliver(channel, recipient, subject,
 body)`, where channel is "email" or "sms"; it returns True when it delivered and raises on
 failure.
 
@@ -23,6 +25,7 @@ import importlib
 import logging
 import re
 import smtplib
+import sys
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
@@ -50,13 +53,31 @@ def mask(text: str, secret: str | None) -> str:
 
 
 class OutboxSender:
-    """Keeps messages in the outbox only (development, and cities without a mail server)."""
+    """Keeps messages in the outbox only (tests, and cities without a mail server)."""
 
     def __init__(self, app):
         self.app = app
 
     def deliver(self, channel: str, recipient: str, subject: str, body: str) -> bool:
         return False
+
+
+# Everything but line breaks and tabs: a display name typed at sign-up must not drive the
+# developer's terminal (escape sequences).
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class ConsoleSender(OutboxSender):
+    """Development: prints every message, links included, on the terminal running the app."""
+
+    def deliver(self, channel: str, recipient: str, subject: str, body: str) -> bool:
+        text = _TERMINAL_CONTROL.sub("", body)
+        print(
+            f"\n----- {channel} to {recipient} -----\n{subject}\n\n{text}\n-----",
+            file=sys.stderr,
+            flush=True,
+        )
+        return True
 
 
 class SmtpSender(OutboxSender):

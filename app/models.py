@@ -142,6 +142,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie: the id and the
+        session version, so raising the version ends them all (app.auth checks it)."""
+        return f"{self.id}:{self.session_version or 0}"
+
     @property
     def contact(self) -> str:
         return self.email or self.phone or ""

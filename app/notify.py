@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from .extensions import db
 from .mail import send_to_user
 from .models import Notification
+from .urls import public_base
 
 
 def notify(user, message, *, url: str | None = None, kelurahan=None, send: bool = True):
@@ -25,7 +26,7 @@ def notify(user, message, *, url: str | None = None, kelurahan=None, send: bool 
     if send:
         link = ""
         if url:
-            base = current_app.config.get("KP_PUBLIC_URL") or ""
-            link = f"\n\n{base}{url}"
+            # KP_PUBLIC_URL (a fixed local address in development), never the Host header.
+            link = f"\n\n{public_base()}{url}"
         send_to_user(user, text[:120], f"{text}{link}")
     return note

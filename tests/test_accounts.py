@@ -15,6 +15,7 @@ from conftest import PASSWORD
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
+from app.mail import OutboxSender
 from app.models import (
     Notification,
     OutboxMessage,
@@ -28,6 +29,35 @@ NEW_PASSWORD = "Batik-Jlamprang-2026"
 PHONE_E164 = "+6281234567890"
 WRONG_LOGIN = "E-mail/nomor HP atau kata sandi salah."
 RESET_SENT = "Jika akun itu terdaftar, tautan untuk mengatur ulang kata sandi sudah dikirim."
+SIGNUP_SENT = "Buka tautan itu dalam 24 jam untuk menyelesaikan pendaftaran."
+DEACTIVATED = "Akun ini dinonaktifkan oleh admin kelurahan."
+
+
+class CaptureSender(OutboxSender):
+    """Delivers into a list on the app: what the recipient really got (the outbox keeps
+    one-time secrets masked). Set with KP_MAIL_SENDER="test_accounts:CaptureSender"."""
+
+    def __init__(self, app):
+        super().__init__(app)
+        self.sent: list[tuple[str, str, str, str]] = []
+
+    def deliver(self, channel, recipient, subject, body):
+        self.sent.append((channel, recipient, subject, body))
+        return True
+
+
+@pytest.fixture
+def app_overrides():
+    return {"KP_MAIL_SENDER": "test_accounts:CaptureSender"}
+
+
+def delivered(app=None) -> list[tuple[str, str, str, str]]:
+    """(channel, recipient, subject, body) of every message delivered so far."""
+    from flask import current_app
+
+    app = app or current_app
+    sender = app.extensions.get("kp_sender")
+    return list(sender.sent) if sender is not None else []
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -58,6 +88,22 @@ def signup(client, factory, *, kelurahan="kauman", **fields):
     return client.post("/daftar", data=data)
 
 
+def signup_link(app=None) -> str:
+    """The path of the confirmation link in the last message delivered."""
+    body = delivered(app)[-1][3]
+    match = re.search(r"https?://[^/\s]+(/daftar/konfirmasi/[A-Za-z0-9_.\-]+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def complete_signup(client, factory, **fields):
+    """Sign up, then confirm with the link the contact received; the confirming answer."""
+    response = signup(client, factory, **fields)
+    assert response.status_code == 302, page(response)
+    assert response.headers["Location"].endswith("/daftar/periksa")
+    return client.post(signup_link(client.application))
+
+
 def login(client, identifier, password=PASSWORD, **extra):
     return client.post("/masuk", data={"identifier": identifier, "password": password, **extra})
 
@@ -72,20 +118,20 @@ def outbox() -> list[OutboxMessage]:
     return list(_db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
 
 
-def reset_token(message: OutboxMessage) -> str:
-    match = re.search(r"/atur-ulang-sandi/([A-Za-z0-9_\-]+)", message.body)
-    assert match, message.body
+def reset_token(body: str) -> str:
+    match = re.search(r"/atur-ulang-sandi/([A-Za-z0-9_\-]+)", body)
+    assert match, body
     return match.group(1)
 
 
 def request_reset(client, identifier) -> str:
-    """Ask for a reset link and return the token from the message that was sent."""
+    """Ask for a reset link and return the token from the message the user received."""
     before = len(outbox())
     response = client.post("/lupa-sandi", data={"identifier": identifier})
     assert response.status_code == 302
     messages = outbox()
     assert len(messages) == before + 1
-    return reset_token(messages[-1])
+    return reset_token(delivered(client.application)[-1][3])
 
 
 def reset(client, token, password=NEW_PASSWORD, confirm=None):
@@ -99,9 +145,19 @@ def reset(client, token, password=NEW_PASSWORD, confirm=None):
 
 
 def test_signup_with_email_creates_a_resident_of_the_chosen_kelurahan_and_signs_in(client, factory):
-    """A resident signs up with an e-mail and lands on their kelurahan's home, signed in."""
+    """A resident signs up with an e-mail, opens the link sent there and confirms: they land
+    on their kelurahan's home, signed in."""
     response = signup(client, factory, identifier="Siti@Contoh.ID", kelurahan="medono")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/daftar/periksa")
+    assert "Kami sudah mengirim tautan ke s•••@contoh.id." in page(
+        client.get(response.headers["Location"])
+    )
+    assert user_count() == 0
+    [(channel, recipient, _subject, _body)] = delivered(client.application)
+    assert (channel, recipient) == ("email", "siti@contoh.id")
 
+    response = client.post(signup_link(client.application))
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/k/medono/")
     user = user_by(email="siti@contoh.id")
@@ -120,8 +176,9 @@ def test_signup_with_email_creates_a_resident_of_the_chosen_kelurahan_and_signs_
 @pytest.mark.parametrize("typed", ["0812-3456-7890", "6281234567890", "+6281234567890"])
 def test_signup_with_each_phone_form_stores_the_same_number(client, factory, typed):
     """08…, 628… and +628… are one and the same number: stored as +628…."""
-    response = signup(client, factory, identifier=typed, kelurahan="sapuro-kebulen")
+    response = complete_signup(client, factory, identifier=typed, kelurahan="sapuro-kebulen")
 
+    assert delivered(client.application)[0][:2] == ("sms", PHONE_E164)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/k/sapuro-kebulen/")
     user = user_by(phone=PHONE_E164)
@@ -181,33 +238,39 @@ def test_signup_refuses_something_that_is_neither_email_nor_phone(client, factor
     assert user_count() == 0
 
 
-def test_signup_refuses_an_email_already_registered_in_any_case(client, factory):
-    """An e-mail registered before, typed with other capitals, is refused."""
-    factory.user(email="siti@contoh.id")
+def test_signup_with_a_registered_email_creates_nothing_and_tells_only_the_owner(client, factory):
+    """An e-mail registered before, typed with other capitals: no second account, no error
+    naming the account; the owner is told someone tried."""
+    owner = factory.user(email="siti@contoh.id", name="Siti Lama")
+    old_hash = owner.password_hash
     response = signup(client, factory, identifier="SITI@contoh.id", display_name="Siti Baru")
-    assert_refused(
-        response,
-        "E-mail ini sudah terdaftar. Silakan masuk atau atur ulang kata sandi.",
-        "SITI@contoh.id",
-        "Siti Baru",
-    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/daftar/periksa")
+    html = page(client.get(response.headers["Location"]))
+    assert SIGNUP_SENT in html
+    assert "sudah terdaftar" not in html
+    assert not signed_in(client)
     assert user_count() == 1
+    assert user_by(id=owner.id).password_hash == old_hash
+    [(channel, recipient, _subject, body)] = delivered(client.application)
+    assert (channel, recipient) == ("email", "siti@contoh.id")
+    assert "mencoba mendaftar" in body and "Siti Lama" in body and "siti@contoh.id" in body
+    assert "/masuk" in body and "/lupa-sandi" in body and "/daftar/konfirmasi/" not in body
 
 
-def test_signup_refuses_a_phone_already_registered_in_another_form(client, factory):
-    """Registered as 0812…, then tried as +62812…: the same number, refused."""
-    first = signup(client, factory, identifier="0812-3456-7890", display_name="Budi Santoso")
-    assert first.status_code == 302
+def test_signup_with_a_registered_phone_in_another_form_creates_nothing(client, factory):
+    """Registered as 0812…, then tried as +62812…: the same number; its owner gets an SMS."""
+    first = complete_signup(client, factory, identifier="0812-3456-7890", display_name="Budi")
+    assert first.headers["Location"].endswith("/k/kauman/")
     client.post("/keluar")
 
     response = signup(client, factory, identifier="+62 812 3456 7890", display_name="Budi Lain")
-    assert_refused(
-        response,
-        "Nomor HP ini sudah terdaftar. Silakan masuk atau atur ulang kata sandi.",
-        "+62 812 3456 7890",
-        "Budi Lain",
-    )
+    assert response.status_code == 302
+    assert "sudah terdaftar" not in page(client.get(response.headers["Location"]))
     assert user_count() == 1
+    channel, recipient, _subject, body = delivered(client.application)[-1]
+    assert (channel, recipient) == ("sms", PHONE_E164)
+    assert "mencoba mendaftar" in body
 
 
 @pytest.mark.parametrize(
@@ -218,6 +281,9 @@ def test_signup_refuses_a_phone_already_registered_in_another_form(client, facto
         ("bismillah", "Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain."),
         ("Aminah-Kauman-99", "Kata sandi tidak boleh memuat nama, e-mail, atau nomor HP Anda."),
         ("siti-pekalongan", "Kata sandi tidak boleh memuat nama, e-mail, atau nomor HP Anda."),
+        ("aaaaaaaa", "Hindari huruf atau bagian yang diulang"),
+        ("Kauman2026!", "Hindari nama kelurahan, nama kota"),
+        ("Batik-2026", "Kata sandi ini terlalu mudah ditebak."),
     ],
 )
 def test_signup_refuses_a_weak_password(client, factory, password, message):
@@ -309,12 +375,16 @@ def test_signin_failure_gives_one_neutral_message(client, factory, identifier, p
 
 
 def test_deactivated_account_cannot_sign_in(client, factory):
+    """With the right password the owner learns why; with a wrong one nothing is revealed."""
     user = factory.user(email="siti@contoh.id")
     user.is_active_account = False
     _db.session.commit()
     response = login(client, "siti@contoh.id")
     assert response.status_code == 200
-    assert WRONG_LOGIN in page(response)
+    assert DEACTIVATED in page(response)
+    assert not signed_in(client)
+    wrong = login(client, "siti@contoh.id", "Salah-Sandi-2026")
+    assert WRONG_LOGIN in page(wrong) and DEACTIVATED not in page(wrong)
     assert not signed_in(client)
 
 
@@ -379,6 +449,7 @@ def test_profile_edit_saves_name_contact_home_and_language(client, login_as, fac
             phone="0812-3456-7890",
             home_kelurahan=str(factory.kelurahan("medono").id),
             locale="en",
+            current_password=PASSWORD,
         ),
     )
     assert response.status_code == 302
@@ -401,7 +472,10 @@ def test_profile_refuses_an_email_used_by_another_account(client, login_as, fact
     factory.user(email="budi@contoh.id")
     user = login_as("warga", email="siti@contoh.id")
     response = client.post(
-        "/akun", data=profile_data(factory, display_name="Siti Baru", email="BUDI@contoh.id")
+        "/akun",
+        data=profile_data(
+            factory, display_name="Siti Baru", email="BUDI@contoh.id", current_password=PASSWORD
+        ),
     )
     html = page(response)
     assert response.status_code == 200
@@ -415,7 +489,9 @@ def test_profile_refuses_an_email_used_by_another_account(client, login_as, fact
 def test_profile_refuses_a_phone_used_by_another_account_in_another_form(client, login_as, factory):
     factory.user(phone=PHONE_E164)
     user = login_as("warga", email="siti@contoh.id")
-    response = client.post("/akun", data=profile_data(factory, phone="0812 3456 7890"))
+    response = client.post(
+        "/akun", data=profile_data(factory, phone="0812 3456 7890", current_password=PASSWORD)
+    )
     assert response.status_code == 200
     assert "Sudah dipakai akun lain." in page(response)
     assert user_by(id=user.id).phone is None
@@ -429,7 +505,10 @@ def test_profile_refuses_when_email_and_phone_belong_to_two_other_accounts(
     factory.user(phone=PHONE_E164)
     user = login_as("warga", email="siti@contoh.id")
     response = client.post(
-        "/akun", data=profile_data(factory, email="budi@contoh.id", phone="081234567890")
+        "/akun",
+        data=profile_data(
+            factory, email="budi@contoh.id", phone="081234567890", current_password=PASSWORD
+        ),
     )
     assert response.status_code == 200
     assert "Sudah dipakai akun lain." in page(response)
@@ -548,7 +627,8 @@ def test_reset_request_sends_a_one_time_link_by_email(client, factory):
     [message] = outbox()
     assert (message.channel, message.recipient) == ("email", "siti@contoh.id")
     assert "/atur-ulang-sandi/" in message.body
-    token = reset_token(message)
+    token = reset_token(delivered(client.application)[-1][3])
+    assert token not in message.body  # the outbox keeps the link masked
     stored = _db.session.execute(select(PasswordReset)).scalar_one()
     assert token not in stored.token_hash  # only a hash of the token is kept
     assert client.get(f"/atur-ulang-sandi/{token}").status_code == 200
@@ -654,13 +734,16 @@ def test_weak_new_password_is_refused_and_the_link_stays_usable(client, factory)
     assert login(client, "siti@contoh.id", NEW_PASSWORD).status_code == 302
 
 
-def test_a_newer_reset_link_does_not_need_the_older_one(client, factory):
-    """Asking twice gives two working links; using one does not reveal the other."""
+def test_a_newer_reset_link_replaces_the_older_one(client, factory):
+    """Asking twice: only the newest link works; an older one left in a mailbox is dead."""
     factory.user(email="siti@contoh.id")
     first = request_reset(client, "siti@contoh.id")
     second = request_reset(client, "siti@contoh.id")
     assert first != second
+    assert client.get(f"/atur-ulang-sandi/{first}").status_code == 404
+    assert reset(client, first).status_code == 404
     assert reset(client, second).status_code == 302
+    assert login(client, "siti@contoh.id", NEW_PASSWORD).status_code == 302
 
 
 # -- notifications ----------------------------------------------------------------------------

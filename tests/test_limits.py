@@ -167,8 +167,9 @@ def test_eleventh_signup_within_an_hour_answers_429(client, factory):
     )
     assert_too_many(response)
     assert _db.session.execute(select(func.count()).select_from(User)).scalar_one() == 0
+    assert _db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 0
 
-    # Someone else, on another address, can still sign up.
+    # Someone else, on another address, can still sign up (a link is sent to confirm).
     response = client.post(
         "/daftar",
         data={
@@ -180,6 +181,8 @@ def test_eleventh_signup_within_an_hour_answers_429(client, factory):
         environ_base={"REMOTE_ADDR": "10.1.1.2"},
     )
     assert response.status_code == 302
+    assert response.headers["Location"].endswith("/daftar/periksa")
+    assert _db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 1
 
 
 def test_signup_form_can_still_be_opened_when_the_limit_is_reached(client):
@@ -209,11 +212,14 @@ def test_sixth_reset_request_within_15_minutes_answers_429_and_sends_nothing(cli
     assert sent == 5
 
 
-def test_reset_link_form_is_limited_too(client, factory):
+def test_reset_link_form_is_limited_too(app, client, factory):
     """Ten tries at choosing a new password on a link; then 429 (the link itself is kept)."""
+    from test_accounts import CaptureSender, delivered
+
+    app.extensions["kp_sender"] = CaptureSender(app)  # the outbox keeps the token masked
     factory.user(email="siti@contoh.id")
     client.post("/lupa-sandi", data={"identifier": "siti@contoh.id"})
-    body = _db.session.execute(select(OutboxMessage.body)).scalar_one()
+    [(_channel, _recipient, _subject, body)] = delivered(app)
     token = body.split("/atur-ulang-sandi/", 1)[1].split()[0]
 
     for _ in range(10):
@@ -227,6 +233,44 @@ def test_reset_link_form_is_limited_too(client, factory):
         data={"password": "Batik-Jlamprang-2026", "confirm": "Batik-Jlamprang-2026"},
     )
     assert_too_many(response)
+
+
+# -- forms that carry files -------------------------------------------------------------------
+
+
+def refused_report_with_a_photo(client):
+    """A report form sent back (no title) after its photo was received: 422, or 429."""
+    import io
+
+    from PIL import Image
+
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(photo, "PNG")
+    photo.seek(0)
+    return client.post(
+        "/k/kauman/laporan/baru",
+        data={"category": "Sampah", "title": "", "description": "-", "photos": (photo, "a.png")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_refused_uploads_count_too_and_the_next_one_answers_429(app, client, factory):
+    """Each POST with a file costs the server its decoding, so each one counts, refused or
+    not; posts without a file and other accounts are not held back."""
+    from conftest import act_as, enable_plugin
+
+    enable_plugin(app, "reports", "kauman")
+    app.config["KP_UPLOAD_LIMIT"] = "3 per hour"
+    act_as(client, factory.user("warga", "kauman"))
+    for _ in range(3):
+        assert refused_report_with_a_photo(client).status_code == 422
+
+    assert_too_many(refused_report_with_a_photo(client))
+    no_file = client.post("/k/kauman/laporan/baru", data={"category": "Sampah", "title": ""})
+    assert no_file.status_code == 422
+
+    act_as(client, factory.user("warga", "kauman"))
+    assert refused_report_with_a_photo(client).status_code == 422
 
 
 # -- shared counters (Redis) ------------------------------------------------------------------

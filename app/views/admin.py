@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit, caching, permissions, tenancy
-from ..auth import admin_required, staff_required
+from ..auth import admin_required, end_sessions, staff_required
 from ..extensions import db, htmx
 from ..forms import (
     GROUP_KIND_LABELS,
@@ -137,7 +137,8 @@ def residents():
         select(RoleAssignment)
         .join(User, User.id == RoleAssignment.user_id)
         .where(RoleAssignment.kelurahan_id == g.kelurahan.id)
-        .options(selectinload(RoleAssignment.user))
+        # Each user's roles too: the page asks whether the account may be switched off.
+        .options(selectinload(RoleAssignment.user).selectinload(User.roles))
         .order_by(RoleAssignment.verified_at.is_not(None), User.display_name)
     )
     if q:
@@ -157,6 +158,7 @@ def residents():
         roles=ROLE_LABELS,
         form=EmptyForm(),
         role_form=RoleForm(),
+        deactivation_refusal=deactivation_refusal,
     )
 
 
@@ -221,6 +223,63 @@ def set_role(user_id: int):
     )
     db.session.commit()
     flash(_("Peran %(name)s diubah.", name=row.user.display_name), "success")
+    return redirect(url_for("admin.residents"))
+
+
+def deactivation_refusal(user: User) -> str | None:
+    """Why the signed-in admin may not switch `user`'s account off (or on) here, or None.
+    A kelurahan admin manages the residents living in their kelurahan; staff, admins and
+    the city admin are the city admin's to manage; nobody switches themselves off."""
+    if user.id == current_user.id:
+        return _("Anda tidak dapat menonaktifkan akun Anda sendiri.")
+    if user.is_city_admin:
+        return _("Akun admin kota tidak dapat dinonaktifkan di sini.")
+    if current_user.is_city_admin:
+        return None
+    if any(r.role != Role.WARGA.value for r in user.roles):
+        return _("Akun petugas atau admin hanya dapat dinonaktifkan oleh admin kota.")
+    return None
+
+
+@bp.post("/warga/<int:user_id>/status-akun")
+@admin_required
+def set_account_active(user_id: int):
+    """Deactivate (active=0) or reactivate (active=1) an account: a deactivated one is
+    signed out everywhere and cannot sign in. Audited."""
+    EmptyForm().validate_on_submit() or abort(400)
+    row = _assignment(user_id)
+    user = row.user
+    # A kelurahan admin reaches only residents whose home is this kelurahan.
+    if not current_user.is_city_admin and user.home_kelurahan_id != g.kelurahan.id:
+        abort(404)
+    refusal = deactivation_refusal(user)
+    if refusal:
+        flash(refusal, "error")
+        return redirect(url_for("admin.residents"))
+    active = request.form.get("active") == "1"
+    before = {"active": user.is_active_account}
+    if user.is_active_account != active:
+        user.is_active_account = active
+        end_sessions(user)
+        audit.record(
+            "account.reactivated" if active else "account.deactivated",
+            "user",
+            user.id,
+            kelurahan=g.kelurahan,
+            before=before,
+            after={"active": active},
+        )
+        db.session.commit()
+    if active:
+        flash(_("Akun %(name)s aktif kembali.", name=user.display_name), "success")
+    else:
+        flash(
+            _(
+                "Akun %(name)s dinonaktifkan dan dikeluarkan dari semua perangkat.",
+                name=user.display_name,
+            ),
+            "success",
+        )
     return redirect(url_for("admin.residents"))
 
 
@@ -344,13 +403,13 @@ def plugin_settings(plugin_id: str):
     manifest = _manifest_or_404(plugin_id)
     current = host().settings(g.kelurahan, plugin_id)
     form = EmptyForm()
-    values = {s.key: s.as_form_value(current[s.key]) for s in manifest.settings}
+    values = {s.key: s.as_form_value(current[s.key]) for s in manifest.kelurahan_settings}
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         parsed = {}
-        for setting in manifest.settings:
+        for setting in manifest.kelurahan_settings:  # city-wide ones: /kota/pengaturan
             raw = (
                 request.form.get(setting.key)
                 if setting.type != "bool"

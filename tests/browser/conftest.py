@@ -88,6 +88,8 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         seed_kelurahan()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Links in messages and share texts point at the public address: here, this server.
+    app.config["KP_PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

@@ -1,4 +1,5 @@
-"""The platform in a real browser: a resident signs up, signs in and creates a group; the
+"""The platform in a real browser: a resident signs up (confirming by the link sent to their
+e-mail), signs in and creates a group; the
 kelurahan admin switches the example plugin off and on and its menu entry follows; the city
 map builds from the vendored Leaflet under the Content Security Policy."""
 
@@ -11,6 +12,7 @@ from conftest import PASSWORD
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import select
+from test_accounts import CaptureSender, signup_link
 
 from app.extensions import db
 from app.models import Group, GroupMember, User
@@ -22,13 +24,25 @@ def kelurahan_menu(page):
     return page.get_by_role("navigation", name="Menu kelurahan")
 
 
-def test_resident_signs_up_signs_in_and_creates_a_group(page, live_server, sign_in):
+def test_resident_signs_up_signs_in_and_creates_a_group(page, live_server, sign_in, monkeypatch):
+    # What the resident's mailbox receives (the outbox keeps the link's secret masked).
+    monkeypatch.setitem(live_server.app.extensions, "kp_sender", CaptureSender(live_server.app))
     page.goto("/daftar")
     page.get_by_label("E-mail atau nomor HP").fill("sari.rahayu@contoh.id")
     page.get_by_label("Nama tampilan").fill("Sari Rahayu")
     page.get_by_label("Kelurahan tempat tinggal").select_option(label="Kauman (Pekalongan Timur)")
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Daftar", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/daftar/periksa$"))
+    expect(page.get_by_text("Kami sudah mengirim tautan ke s•••@contoh.id.")).to_be_visible()
+    with live_server.data():
+        query = select(User).where(User.email == "sari.rahayu@contoh.id")
+        assert db.session.execute(query).scalar_one_or_none() is None  # not before the link
+
+    page.goto(signup_link(live_server.app))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Selesaikan pendaftaran")
+    page.get_by_role("button", name="Aktifkan akun saya").click()
 
     expect(page.get_by_text("Akun Anda sudah dibuat. Selamat bergabung!")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/k/kauman/$"))

@@ -59,9 +59,7 @@ def kp_staff_tasks(kelurahan, user):
     if not can("notices.post"):
         return []
     # Notices without a place on the map, oldest first: staff add one.
-    count, oldest = count_and_oldest(
-        select(Notice).where(Notice.lat.is_(None)), Notice.created_at
-    )
+    count, oldest = count_and_oldest(select(Notice).where(Notice.lat.is_(None)), Notice.created_at)
     return [
         StaffTask(
             "notices-unplaced",
