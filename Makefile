@@ -45,7 +45,8 @@ run: install
 	$(BIN)/flask db upgrade heads
 	$(BIN)/flask kp seed --demo
 	@echo "Kelurahan Pintar: http://127.0.0.1:$(PORT)"
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	KP_PUBLIC_URL=$${KP_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Every core runs tests (pytest-xdist); PYTEST_ARGS="-n 0 -x" for one process.
 test: install-test
