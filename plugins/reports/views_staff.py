@@ -146,15 +146,19 @@ def change_status(report_id: int):
         before={"status": before},
         after=after,
     )
-    notify_status_change(report, target)
+    notify_status_change(report, target, note)
     db.session.commit()
     emit("reports.status_changed", {"report_id": report.id, "from": before, "to": target})
     flash(_("Status laporan diubah menjadi %(status)s.", status=STATUS_LABELS[target]), "success")
     return redirect(url_for("reports.show", report_id=report.id))
 
 
-def notify_status_change(report: Report, target: str) -> None:
-    """Tell the reporter and every follower once each, but not the staff member acting."""
+NOTE_IN_MESSAGE = 300  # characters of the note a notification carries; the page has it all
+
+
+def notify_status_change(report: Report, target: str, note: str = "") -> None:
+    """Tell the reporter and every follower once each, but not the staff member acting,
+    with the staff's public note: "Selesai" alone does not say what was done."""
     recipients = {}
     if report.reporter is not None:
         recipients[report.reporter.id] = report.reporter
@@ -171,14 +175,26 @@ def notify_status_change(report: Report, target: str) -> None:
     for user in recipients.values():
         if not user.is_active_account:
             continue
-        notify(
-            user,
+        message = (
             _l(
+                "Laporan #%(id)s \u201c%(title)s\u201d kini berstatus %(status)s. "
+                "Catatan petugas: %(note)s",
+                id=report.id,
+                title=report.title,
+                status=STATUS_LABELS[target],
+                note=note if len(note) <= NOTE_IN_MESSAGE else note[:NOTE_IN_MESSAGE] + "…",
+            )
+            if note
+            else _l(
                 "Laporan #%(id)s \u201c%(title)s\u201d kini berstatus %(status)s.",
                 id=report.id,
                 title=report.title,
                 status=STATUS_LABELS[target],
-            ),
+            )
+        )
+        notify(
+            user,
+            message,
             url=url,
             kelurahan=g.kelurahan,
         )

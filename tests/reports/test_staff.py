@@ -300,6 +300,7 @@ def test_reporter_and_followers_are_notified_once(client, login_as):
     for user in (reporter, first, second):
         (message,) = notes_for(user)
         assert "Lampu mati di Gang Melati" in message and "Selesai" in message
+        assert "Lampu sudah diganti." in message  # what was done, not only the new status
     assert notes_for(staff) == []
     note = _db.session.execute(
         select(Notification).where(Notification.user_id == first.id)
