@@ -1,7 +1,9 @@
 """Third-party front-end files: pinned versions with Subresource Integrity.
 
-`KP_ASSETS=cdn` (default) loads them from the CDN; `KP_ASSETS=local` serves the very same
-files from `static/vendor/` (offline deployments, tests). tests/test_assets.py checks that
+`KP_ASSETS=cdn` (the default outside development) loads them from the CDN, and falls back to
+the local copy of any file the CDN fails to deliver (static/js/asset-fallback.js);
+`KP_ASSETS=local` (the default in development) serves the very same files from
+`static/vendor/` (offline deployments, tests). tests/test_security_and_assets.py checks that
 the local copies hash to the pinned SRI values, so both modes load identical bytes.
 Refresh with `scripts/vendor-assets.sh` after changing a version here.
 """
@@ -23,6 +25,8 @@ class Asset:
     path: str  # inside the npm package
     local: str  # under static/vendor/
     sri: str
+    # For scripts: the global the file defines, checked by asset-fallback.js.
+    defines: str = ""
 
     @property
     def cdn_url(self) -> str:
@@ -36,6 +40,7 @@ ASSETS: dict[str, Asset] = {
         "dist/leaflet.js",
         "leaflet-1.9.4/leaflet.js",
         "sha384-cxOPjt7s7Iz04uaHJceBmS+qpjv2JkIHNVcuOrM+YHwZOmJGBXI00mdUXEq65HTH",
+        "L",
     ),
     "leaflet.css": Asset(
         "leaflet",
@@ -50,6 +55,7 @@ ASSETS: dict[str, Asset] = {
         "dist/leaflet.markercluster.js",
         "leaflet.markercluster-1.5.3/leaflet.markercluster.js",
         "sha384-eXVCORTRlv4FUUgS/xmOyr66XBVraen8ATNLMESp92FKXLAMiKkerixTiBvXriZr",
+        "L.MarkerClusterGroup",
     ),
     "markercluster.css": Asset(
         "leaflet.markercluster",
@@ -71,6 +77,7 @@ ASSETS: dict[str, Asset] = {
         "dist/htmx.min.js",
         "htmx-2.0.4/htmx.min.js",
         "sha384-HGfztofotfshcF7+8n44JQL2oJmowVChPTg48S+jvZoztPfvwD79OC/LTtG6dMp+",
+        "htmx",
     ),
 }
 
@@ -83,16 +90,40 @@ def asset_url(name: str) -> str:
 
 
 def asset_tag(name: str) -> Markup:
-    """A <script> or <link> with integrity and crossorigin, whichever the source."""
+    """A <script> or <link> with integrity and crossorigin, whichever the source.
+
+    In CDN mode each tag is followed by asset-fallback.js (a 'self' script, so the CSP needs
+    no inline script): when the CDN file did not arrive (offline, blocked, tampered with so
+    SRI refused it) it writes the local copy's tag in its place. That needs parser-blocking
+    tags (document.write is ignored from deferred scripts), so CDN scripts lose `defer`;
+    the scripts that use them (map.js, app.js) stay deferred and still run after them."""
     asset = ASSETS[name]
     url = asset_url(name)
     if name.endswith(".css"):
-        return Markup(
+        tag = Markup(
             '<link rel="stylesheet" href="{}" integrity="{}" crossorigin="anonymous">'
         ).format(url, asset.sri)
-    return Markup('<script src="{}" integrity="{}" crossorigin="anonymous" defer></script>').format(
-        url, asset.sri
+    elif current_app.config["KP_ASSETS"] == "local":
+        return Markup(
+            '<script src="{}" integrity="{}" crossorigin="anonymous" defer></script>'
+        ).format(url, asset.sri)
+    else:
+        tag = Markup('<script src="{}" integrity="{}" crossorigin="anonymous"></script>').format(
+            url, asset.sri
+        )
+    if current_app.config["KP_ASSETS"] == "local":
+        return tag
+    fallback = Markup(
+        '<script src="{}" data-local="{}" data-integrity="{}" data-kind="{}" data-global="{}">'
+        "</script>"
+    ).format(
+        url_for("static", filename="js/asset-fallback.js"),
+        url_for("static", filename=f"vendor/{asset.local}"),
+        asset.sri,
+        "style" if name.endswith(".css") else "script",
+        asset.defines,
     )
+    return tag + fallback
 
 
 # Images leaflet.css and Leaflet's default marker load from beside the stylesheet (the

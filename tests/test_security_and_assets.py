@@ -132,3 +132,73 @@ def test_behind_a_load_balancer_the_client_address_is_the_residents(
         )
         assert seen["ip"] == expected
         assert seen["scheme"] == ("https" if hops else "http")
+
+
+@pytest.mark.parametrize(
+    ("kp_env", "expected"), [("development", "local"), ("production", "cdn"), ("testing", "cdn")]
+)
+def test_assets_default_to_local_only_in_development(monkeypatch, tmp_path, kp_env, expected):
+    """`make run` (development) works without internet; deployments keep the CDN."""
+    from app.config import load
+
+    monkeypatch.setenv("KP_ENV", kp_env)
+    monkeypatch.delenv("KP_ASSETS", raising=False)
+    assert load(str(tmp_path))["KP_ASSETS"] == expected
+    monkeypatch.setenv("KP_ASSETS", "cdn" if expected == "local" else "local")
+    assert load(str(tmp_path))["KP_ASSETS"] != expected  # the environment still decides
+
+
+def test_cdn_tags_are_followed_by_a_same_origin_local_fallback(tmp_path):
+    """Each CDN file names its local copy to a 'self' script; no inline script is needed."""
+    import re
+
+    app = make_app(f"sqlite:///{tmp_path}/x.db", tmp_path, KP_ASSETS="cdn")
+    with app.app_context():
+        from app.extensions import db
+
+        db.create_all()
+        from app.seed import seed_kelurahan
+
+        seed_kelurahan()
+    client = app.test_client()
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    for name in ("leaflet.js", "markercluster.js", "htmx.js", "leaflet.css"):
+        asset = ASSETS[name]
+        tag = re.search(
+            re.escape(asset.cdn_url) + r'"[^>]*>(?:</script>)?\s*<script src="([^"]+)"'
+            r' data-local="([^"]+)"',
+            page,
+        )
+        assert tag, name
+        assert tag.group(1) == "/static/js/asset-fallback.js"
+        assert tag.group(2) == f"/static/vendor/{asset.local}"
+        assert client.get(tag.group(2)).status_code == 200
+    # The CDN scripts are parser-blocking so the fallback can write its tag in their place.
+    assert re.search(
+        r'<script src="https://unpkg\.com/leaflet@1\.9\.4/dist/leaflet\.js"[^>]*>', page
+    )
+    assert " defer" not in re.search(r"<script src=\"https://unpkg[^>]*>", page).group(0)
+    assert client.get("/static/js/asset-fallback.js").status_code == 200
+    assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", page)  # no inline script
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+def test_the_map_box_says_in_advance_when_it_cannot_load(client):
+    """Rendered inside the map's box, so it shows with no JavaScript or no Leaflet."""
+    page = client.get("/").get_data(as_text=True)
+    box = page.split('id="city-map"', 1)[1].split("</div>", 1)[0]
+    assert "Peta tidak dapat dimuat." in box and "data-map-unavailable" in box
+
+
+def test_the_report_form_map_names_the_other_ways_to_set_the_place(app, client, login_as):
+    from conftest import enable_plugin
+
+    enable_plugin(app, "reports", "kauman")
+    login_as("warga", "kauman")
+    page = client.get("/k/kauman/laporan/baru").get_data(as_text=True)
+    box = page.split('id="report-picker"', 1)[1].split("</div>", 1)[0]
+    assert (
+        "Peta tidak dapat dimuat. Anda tetap bisa mengisi lokasi dengan tombol GPS, memilih "
+        "tempat penting, atau menulis alamat."
+    ) in box

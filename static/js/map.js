@@ -99,9 +99,32 @@
     lngInput.addEventListener("change", fromInputs);
   }
 
+  // The box's server-rendered "map cannot load" message: hidden once Leaflet has built the
+  // map, shown again over it while no tile has loaded and tiles fail (tile server down or
+  // offline). Styled through the CSSOM, which the CSP allows (a style attribute it would not).
+  function unavailableMessage(element) {
+    return element.querySelector("[data-map-unavailable]");
+  }
+
+  function watchTiles(element, tiles) {
+    var message = unavailableMessage(element);
+    if (!message) { return; }
+    var loaded = false;
+    tiles.on("tileload", function () { loaded = true; message.hidden = true; });
+    tiles.on("tileerror", function () {
+      if (loaded) { return; }
+      var s = message.style;
+      s.position = "absolute"; s.zIndex = "1000"; s.left = "0"; s.right = "0"; s.top = "0";
+      s.margin = "0"; s.padding = ".75rem"; s.background = "#fff";
+      message.hidden = false;
+    });
+  }
+
   function build(element) {
     if (typeof L === "undefined" || element.dataset.ready) { return; }
     element.dataset.ready = "1";
+    var message = unavailableMessage(element);
+    if (message) { message.hidden = true; }
     if (element.dataset.height) { element.style.height = element.dataset.height; }
     var center = element.dataset.center.split(",").map(parseFloat);
     // Texts in the page's language (data-text), for the controls and screen readers.
@@ -112,7 +135,8 @@
       zoomInTitle: text.zoomIn || "Zoom in",
       zoomOutTitle: text.zoomOut || "Zoom out"
     }).addTo(map);
-    L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
+    var tiles = L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
+    watchTiles(element, tiles);
     var layers = JSON.parse(element.dataset.layers || "[]");
     var control = layers.length > 1 ? L.control.layers(null, null, { collapsed: true }).addTo(map) : null;
     layers.forEach(function (spec) { addLayer(map, spec, control, text); });
