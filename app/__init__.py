@@ -77,12 +77,14 @@ def configure_extensions(app: Flask) -> None:
         csrf,
         db,
         htmx,
+        init_compression,
         limit_file_posts,
         limiter,
         login_manager,
         migrate,
     )
 
+    init_compression(app)  # first after_request handler registered: it runs last
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import current_app, request
 from flask_babel import Babel, Domain
+from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -88,6 +89,56 @@ def limit_file_posts():
     except Exception:  # the limiter's storage is down: uploads still have their other caps
         logging.getLogger(__name__).warning("upload limit storage failed", exc_info=True)
     return None
+
+
+# Text answers worth compressing: pages, assets, API and export answers. Media (JPEG, PNG,
+# WebP) are compressed already and are not listed.
+COMPRESS_MIMETYPES = [
+    "text/html",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/geo+json",
+    "text/csv",
+    "image/svg+xml",
+    "text/plain",
+    "text/xml",
+    "application/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/manifest+json",
+]
+
+
+class _StaticEndpoints:
+    """Static files of the core and of every plugin (`<id>.static`): their compressed stream
+    still answers If-None-Match with 304."""
+
+    def __contains__(self, endpoint: object) -> bool:
+        return isinstance(endpoint, str) and (endpoint == "static" or endpoint.endswith(".static"))
+
+
+def init_compression(app) -> None:
+    """gzip or brotli for text answers over ~500 bytes, unless KP_COMPRESS=0 (nginx does it).
+
+    Call it before any other after_request handler is registered: Flask runs them in reverse,
+    so compression is the last one and sees the final body (the page cache puts each visitor's
+    CSRF token in inside the view, earlier still). Each app gets its own Compress, since it
+    keeps the app's settings on itself."""
+    enabled = app.config.get("KP_COMPRESS")
+    if enabled is None:
+        enabled = os.environ.get("KP_COMPRESS", "1").strip().lower() not in {"0", "false", "no"}
+    if not enabled:
+        return
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])  # files: send_file
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)  # as fast as gzip -6, and smaller than it
+    compress = Compress(app)
+    compress.streaming_endpoint_with_conditional = _StaticEndpoints()
+    app.extensions["kp_compress"] = compress
 
 
 @migrate.configure

@@ -10,7 +10,7 @@ can forget it.
 
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from app.kit import can, db, hookimpl, scoped_to, set_media_public
@@ -23,13 +23,18 @@ def photos_public(report: Report) -> bool:
     return report.hidden_at is None
 
 
+def _photo_files(report: Report):
+    """Every stored size of every photo: a thumbnail is as public as its photo."""
+    return [media for photo in report.photos for media in photo.files()]
+
+
 def sync_photos_public(report: Report) -> None:
     """Set the public flag of the report's photo files from its visibility."""
     if report.kelurahan_id is None:  # new, in the current kelurahan: its photos are in memory
-        set_media_public((photo.media for photo in report.photos), photos_public(report))
+        set_media_public(_photo_files(report), photos_public(report))
         return
     with scoped_to(report.kelurahan_id):  # loading the photos works from a script too
-        set_media_public((photo.media for photo in report.photos), photos_public(report))
+        set_media_public(_photo_files(report), photos_public(report))
 
 
 def _visibility_changed(report: Report) -> bool:
@@ -54,7 +59,7 @@ def kp_media_visible(media, kelurahan, user):
     report = db.session.execute(
         select(Report)
         .join(ReportPhoto, ReportPhoto.report_id == Report.id)
-        .where(ReportPhoto.media_id == media.id)
+        .where(or_(ReportPhoto.media_id == media.id, ReportPhoto.thumb_id == media.id))
     ).scalar_one_or_none()
     if report is None:
         return None

@@ -107,16 +107,31 @@ class Report(TenantMixin, db.Model):
         return self.reporter_name or anonymous_label
 
 
+THUMB_SIDE = 480  # px, the longer side of the copy a report's page shows (sharp on phones)
+
+
 class ReportPhoto(TenantMixin, db.Model):
     __tablename__ = "reports_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports_report.id"), index=True)
     media_id: Mapped[int] = mapped_column(ForeignKey("media.id"))
+    # A smaller copy for the page (THUMB_SIDE); photos stored before it existed have none.
+    thumb_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     report: Mapped[Report] = relationship(back_populates="photos")
-    media: Mapped[Media] = relationship()
+    media: Mapped[Media] = relationship(foreign_keys=[media_id])
+    thumb: Mapped[Media | None] = relationship(foreign_keys=[thumb_id])
+
+    @property
+    def shown(self) -> Media:
+        """The image to show on a page: the thumbnail, or the full photo when there is none."""
+        return self.thumb or self.media
+
+    def files(self) -> list[Media]:
+        """Every stored size of this photo."""
+        return [m for m in (self.media, self.thumb) if m is not None]
 
 
 class ReportUpdate(TenantMixin, db.Model):

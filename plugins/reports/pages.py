@@ -37,6 +37,7 @@ def render_report_page(
         .where(Report.id == report.id)
         .options(
             selectinload(Report.photos).selectinload(ReportPhoto.media),
+            selectinload(Report.photos).selectinload(ReportPhoto.thumb),
             selectinload(Report.updates).selectinload(ReportUpdate.actor),
             selectinload(Report.reporter),
         )

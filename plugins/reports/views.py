@@ -38,7 +38,7 @@ from .blueprint import bp
 from .forms import ReportForm
 from .geocoding import geocode
 from .lookups import can_see_hidden, get_report, page_context
-from .models import Report, ReportFollow, ReportPhoto, ReportUpdate, Status
+from .models import THUMB_SIDE, Report, ReportFollow, ReportPhoto, ReportUpdate, Status
 from .pages import render_report_page
 from .queries import (
     apply_filters,
@@ -167,13 +167,20 @@ def _create(form: ReportForm, location) -> Report | None:
         source="web",
         status=Status.BARU.value,
     )
+    stored = []  # every file written, so a refusal or a failed commit removes them all
     try:
         for position, upload in enumerate(form.photo_files()):
             media = save_upload(upload, kelurahan=g.kelurahan, subdir="reports")
-            report.photos.append(ReportPhoto(media=media, position=position))
+            stored.append(media)
+            upload.seek(0)
+            thumb = save_upload(
+                upload, kelurahan=g.kelurahan, subdir="reports", max_side=THUMB_SIDE
+            )
+            stored.append(thumb)
+            report.photos.append(ReportPhoto(media=media, thumb=thumb, position=position))
     except ImageRejected as exc:
         db.session.rollback()
-        remove_media_files(p.media for p in report.photos)  # stored before the rejected one
+        remove_media_files(stored)  # stored before the rejected one
         form.photos.errors = [*form.photos.errors, exc.message]
         return None
     report.updates.append(
@@ -189,7 +196,7 @@ def _create(form: ReportForm, location) -> Report | None:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        remove_media_files(p.media for p in report.photos)
+        remove_media_files(stored)
         raise
     return report
 

@@ -59,7 +59,11 @@ def test_resident_reports_staff_fix_resident_is_told(
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     photo = page.get_by_role("img", name="Foto 1 dari laporan ini")
     expect(photo).to_be_visible()
-    assert page.evaluate("img => img.naturalWidth", photo.element_handle()) == 640
+    # The page shows the thumbnail; a tap opens the full 640 px photo.
+    assert page.evaluate("img => img.naturalWidth", photo.element_handle()) == 480
+    full = page.evaluate("img => img.closest('a').href", photo.element_handle())
+    thumb = page.request.get(photo.get_attribute("src")).body()
+    assert len(page.request.get(full).body()) > len(thumb)
     report_url = page.url
 
     # It is on the map, as a marker named after it.
