@@ -45,9 +45,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "KP_MEDIA_ROOT": env.get("KP_MEDIA_ROOT") or str(instance / "media"),
         "KP_PLUGINS": _list(env.get("KP_PLUGINS")),
-        # "cdn" loads Leaflet and htmx from pinned CDN URLs with SRI; "local" serves the
-        # same files from /static/vendor (offline deployments and tests).
-        "KP_ASSETS": env.get("KP_ASSETS", "cdn"),
+        # "cdn" loads Leaflet and htmx from pinned CDN URLs with SRI (falling back to the
+        # local copy); "local" serves the same files from /static/vendor. `make run` works
+        # offline: local by default in development.
+        "KP_ASSETS": env.get("KP_ASSETS", "local" if kp_env == "development" else "cdn"),
         "KP_TILE_URL": env.get("KP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "KP_TILE_ATTRIBUTION": env.get(
             "KP_TILE_ATTRIBUTION",
@@ -59,6 +60,14 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         ),
         "KP_MAIL_FROM": env.get("KP_MAIL_FROM", "noreply@kelurahan-pintar.local"),
         "KP_SMTP_URL": env.get("KP_SMTP_URL"),
+        # Text messages through an HTTP SMS gateway (app.mail:HttpGatewaySender): the token is
+        # sent as a bearer header; the body is a JSON template with {to} and {message}.
+        "KP_SMS_GATEWAY_URL": env.get("KP_SMS_GATEWAY_URL"),
+        "KP_SMS_GATEWAY_TOKEN": env.get("KP_SMS_GATEWAY_TOKEN"),
+        "KP_SMS_GATEWAY_BODY": env.get("KP_SMS_GATEWAY_BODY")
+        or '{"to": "{to}", "message": "{message}"}',
+        "KP_SMS_GATEWAY_FORM": _bool(env.get("KP_SMS_GATEWAY_FORM")),
+        "KP_SMS_GATEWAY_NUMBER_FORMAT": env.get("KP_SMS_GATEWAY_NUMBER_FORMAT", "e164"),
         "KP_RESET_TOKEN_MINUTES": int(env.get("KP_RESET_TOKEN_MINUTES", "60")),
         "KP_PUBLIC_URL": env.get("KP_PUBLIC_URL"),
         # How many proxies in front of the app set X-Forwarded-For (0: none, e.g. make run).
@@ -140,5 +149,39 @@ def check(config: dict) -> None:
             "KP_MAIL_SENDER=app.mail:ConsoleSender prints messages, with their one-time links, "
             "on the console: set app.mail:SmtpSender (or app.mail:OutboxSender) in production."
         )
+    _check_sms_gateway(config)
     if config["KP_ASSETS"] not in {"cdn", "local"}:
         raise ConfigError("KP_ASSETS must be 'cdn' or 'local'.")
+
+
+SMS_NUMBER_FORMATS = ("e164", "local")
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def gateway_url_problem(url: str) -> str | None:
+    """Why `url` may not be the SMS gateway's address, or None. The token and every reset
+    link travel to it, so plain http is only for a gateway on this machine (tests)."""
+    parts = urlsplit(url)
+    if not parts.hostname or parts.scheme not in {"http", "https"}:
+        return "it must be a full http(s) address"
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+        return "it must use https (http only for localhost)"
+    return None
+
+
+def _check_sms_gateway(config: dict) -> None:
+    url = config.get("KP_SMS_GATEWAY_URL")
+    if url and (problem := gateway_url_problem(url)):
+        # Not the URL itself in the message: it may carry an API key.
+        raise ConfigError(f"KP_SMS_GATEWAY_URL is not usable: {problem}.")
+    try:
+        template = json.loads(config.get("KP_SMS_GATEWAY_BODY") or "{}")
+    except ValueError:
+        template = None
+    if not isinstance(template, dict):
+        raise ConfigError(
+            "KP_SMS_GATEWAY_BODY must be a JSON object, like "
+            '{"to": "{to}", "message": "{message}"}.'
+        )
+    if config.get("KP_SMS_GATEWAY_NUMBER_FORMAT", "e164") not in SMS_NUMBER_FORMATS:
+        raise ConfigError("KP_SMS_GATEWAY_NUMBER_FORMAT must be 'e164' or 'local'.")

@@ -3,11 +3,13 @@
 
 The city admin reads the outbox at /kota/outbox. The default `OutboxSender` delivers nothing:
 the outbox is the whole of it. `SmtpSender` also delivers e-mail through `KP_SMTP_URL`
-(smtp://user:pass@host:587). `ConsoleSender`, the default in development (`make run`), prints
-each message on the terminal, so sign-up and reset links can be followed without a mail
-server; it is refused in production. A sender has one method, `deliver(channel, recipient, subject,
-body)`, where channel is "email" or "sms"; it returns True when it delivered and raises on
-failure.
+(smtp://user:pass@host:587). `HttpGatewaySender` adds text messages through an HTTP SMS
+gateway (`KP_SMS_GATEWAY_URL`), so phone-only residents are reached too. `ConsoleSender`,
+the default in development (`make run`), prints each message on the terminal, so sign-up and
+reset links can be followed without a mail server; it is refused in production. A sender's
+`deliver(channel, recipient, subject, body)`, where channel is "email" or "sms", returns True
+when it delivered and raises on failure. `delivers(channel)` says whether it can deliver that
+channel at all, so a page never claims a text message went out when nothing can send one.
 
 Two rules hold for every message, whoever sends it:
 - headers never carry line breaks: subjects are built from user text (a report title, a shop
@@ -22,12 +24,14 @@ and the log keep it masked, so neither holds a live secret; such a message canno
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import re
 import smtplib
 import sys
+import urllib.request
 from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -61,6 +65,11 @@ class OutboxSender:
     def deliver(self, channel: str, recipient: str, subject: str, body: str) -> bool:
         return False
 
+    def delivers(self, channel: str) -> bool:
+        """Whether this sender can deliver `channel` at all. A custom sender that overrides
+        only `deliver` (written before this method existed) is taken at its word: everything."""
+        return type(self).deliver is not OutboxSender.deliver
+
 
 # Everything but line breaks and tabs: a display name typed at sign-up must not drive the
 # developer's terminal (escape sequences).
@@ -83,6 +92,9 @@ class ConsoleSender(OutboxSender):
 class SmtpSender(OutboxSender):
     """Delivers e-mail over SMTP (STARTTLS when the port is 587); SMS stays in the outbox."""
 
+    def delivers(self, channel: str) -> bool:
+        return channel == "email" and bool(self.app.config.get("KP_SMTP_URL"))
+
     def deliver(self, channel: str, recipient: str, subject: str, body: str) -> bool:
         if channel != "email":
             return False
@@ -98,6 +110,85 @@ class SmtpSender(OutboxSender):
             if url.username:
                 smtp.login(unquote(url.username), unquote(url.password or ""))
             smtp.send_message(message)
+        return True
+
+
+GATEWAY_BODY = '{"to": "{to}", "message": "{message}"}'
+_PLACEHOLDER = re.compile(r"\{(to|message)\}")
+
+
+def _fill(template, values: dict[str, str]):
+    """The JSON template with the placeholders replaced inside its strings (keys and values):
+    the template is parsed first and dumped after, so any text is escaped, never spliced."""
+    if isinstance(template, str):
+        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+    if isinstance(template, dict):
+        return {_fill(key, values): _fill(value, values) for key, value in template.items()}
+    if isinstance(template, list):
+        return [_fill(item, values) for item in template]
+    return template
+
+
+def gateway_number(phone: str, number_format: str) -> str:
+    """E.164 (+62812...) as kept, or the local form (0812...) some gateways want."""
+    if number_format == "local" and phone.startswith("+62"):
+        return "0" + phone[3:]
+    return phone
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect would resend the bearer token and the message elsewhere: a 3xx is a failure.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class HttpGatewaySender(SmtpSender):
+    """Delivers text messages through an HTTP SMS gateway (`KP_SMS_GATEWAY_URL`, a bearer
+    `KP_SMS_GATEWAY_TOKEN`, a JSON body template `KP_SMS_GATEWAY_BODY`, form-encoded with
+    `KP_SMS_GATEWAY_FORM=1`); e-mail still goes by SMTP when `KP_SMTP_URL` is set. Any answer
+    but 2xx raises, so the outbox keeps the error and `flask kp outbox retry` tries again."""
+
+    TIMEOUT_SECONDS = 10
+
+    def delivers(self, channel: str) -> bool:
+        if channel == "sms":
+            return bool(self.app.config.get("KP_SMS_GATEWAY_URL"))
+        return super().delivers(channel)
+
+    def deliver(self, channel: str, recipient: str, subject: str, body: str) -> bool:
+        if not self.delivers(channel):
+            return False
+        if channel == "email":
+            return super().deliver(channel, recipient, subject, body)
+        config = self.app.config
+        message = f"{subject}\n{body}" if subject else body
+        values = {
+            "to": gateway_number(recipient, config.get("KP_SMS_GATEWAY_NUMBER_FORMAT", "e164")),
+            "message": message,
+        }
+        filled = _fill(json.loads(config.get("KP_SMS_GATEWAY_BODY") or GATEWAY_BODY), values)
+        if config.get("KP_SMS_GATEWAY_FORM"):
+            data = urlencode(filled).encode()
+            content_type = "application/x-www-form-urlencoded"
+        else:
+            data = json.dumps(filled).encode()
+            content_type = "application/json"
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked at start-up
+            config["KP_SMS_GATEWAY_URL"],
+            data=data,
+            method="POST",
+            headers={"Content-Type": content_type, "Accept": "application/json"},
+        )
+        token = config.get("KP_SMS_GATEWAY_TOKEN")
+        if token:
+            # Unredirected: never copied onto another request, never part of an error text.
+            request.add_unredirected_header("Authorization", f"Bearer {token}")
+        opener = urllib.request.build_opener(_NoRedirect)
+        # HTTPError (any 4xx/5xx, and a 3xx not followed) says only the status, never the
+        # body: a gateway may echo the message, reset link included.
+        with opener.open(request, timeout=self.TIMEOUT_SECONDS) as response:
+            if not 200 <= response.status < 300:
+                raise RuntimeError(f"SMS gateway answered HTTP {response.status}")
         return True
 
 

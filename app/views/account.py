@@ -45,7 +45,7 @@ from ..forms import (
     SignupForm,
     choices,
 )
-from ..mail import send_message, send_to_user
+from ..mail import send_message, send_to_user, sender
 from ..models import Kelurahan, Notification, PasswordReset, Role, RoleAssignment, User, utcnow
 from ..passwords import (
     PasswordBusy,
@@ -56,7 +56,7 @@ from ..passwords import (
 )
 from ..phone import InvalidPhone, looks_like_phone, normalize_phone
 from ..plugins import Event, host
-from ..urls import public_url, safe_next
+from ..urls import is_local_path, public_url, safe_next
 
 bp = Blueprint("account", __name__)
 
@@ -257,10 +257,18 @@ def _signup_serializer() -> URLSafeTimedSerializer:
 
 
 def make_signup_token(
-    *, name: str, kind: str, contact: str, kelurahan_id: int, password_hash: str, locale: str
+    *,
+    name: str,
+    kind: str,
+    contact: str,
+    kelurahan_id: int,
+    password_hash: str,
+    locale: str,
+    next_path: str = "",
 ) -> str:
     """The signed, time-limited sign-up carried by a confirmation link. `contact` is the
-    normalized e-mail or phone, `kind` "email" or "phone"; the password only as its hash."""
+    normalized e-mail or phone, `kind` "email" or "phone"; the password only as its hash;
+    `next_path` the page the visitor was on their way to ("Buat laporan"), if any."""
     claim = {
         "name": name,
         "kind": kind,
@@ -269,6 +277,8 @@ def make_signup_token(
         "hash": password_hash,
         "locale": locale,
     }
+    if next_path:
+        claim["next"] = next_path
     return _signup_serializer().dumps(claim)
 
 
@@ -341,8 +351,9 @@ def signup():
         return redirect(_home_url(current_user))
     form = SignupForm()
     form.home_kelurahan.choices = choices([("", _("— Pilih kelurahan —")), *kelurahan_choices()])
-    if request.method == "GET" and request.args.get("kelurahan"):
-        form.home_kelurahan.data = request.args["kelurahan"]
+    next_path = safe_next("")
+    if request.method == "GET":
+        form.home_kelurahan.data = request.args.get("kelurahan") or _kelurahan_of(next_path)
     if form.validate_on_submit():
         kind, contact = form.identifier.kind, form.identifier.normalized
         try:
@@ -361,6 +372,7 @@ def signup():
                 kelurahan_id=int(form.home_kelurahan.data),
                 password_hash=password_hash,
                 locale=str(get_locale() or ""),
+                next_path=next_path,
             )
             # From KP_PUBLIC_URL, never the Host header; the token stays out of the outbox.
             link = public_url("account.confirm_signup", token=token)
@@ -371,7 +383,19 @@ def signup():
         db.session.commit()
         session[SIGNUP_SENT_KEY] = masked_contact(kind, contact)
         return redirect(url_for("account.signup_sent"))
-    return render_template("account/signup.html", form=form)
+    return render_template("account/signup.html", form=form, next=next_path)
+
+
+def _kelurahan_of(path: str) -> str | None:
+    """The id (as the select's value) of the kelurahan a local path is in, `/k/<slug>/…`:
+    someone sent to sign up from Kauman's report form lives in Kauman more often than not."""
+    parts = path.split("/")
+    if len(parts) < 3 or parts[1] != "k":
+        return None
+    found = db.session.execute(
+        select(Kelurahan.id).where(Kelurahan.slug == parts[2])
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
 
 
 @bp.get("/daftar/periksa")
@@ -439,6 +463,9 @@ def confirm_signup(token: str):
         _sign_in(user)
         host().emit(Event("user.joined", kelurahan=kelurahan, actor=user))
         flash(_("Akun Anda sudah dibuat. Selamat bergabung!"), "success")
+        next_path = claim.get("next")
+        if isinstance(next_path, str) and is_local_path(next_path):
+            return redirect(next_path)  # on to what they were doing ("Buat laporan")
         return redirect(_home_url(user))
     return render_template(
         "account/signup_confirm.html",
@@ -566,28 +593,42 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def issue_password_reset(user: User) -> str:
+    """A new one-time reset token for `user` (only its hash is kept), added to the session.
+    Only the newest link works: an older one left in a mailbox, or handed out at the
+    kelurahan office, is dead."""
+    token = secrets.token_urlsafe(32)
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    db.session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            expires_at=utcnow() + timedelta(minutes=current_app.config["KP_RESET_TOKEN_MINUTES"]),
+        )
+    )
+    return token
+
+
+def _sender_delivers(channel: str) -> bool:
+    return getattr(sender(), "delivers", lambda channel: True)(channel)
+
+
 @bp.route("/lupa-sandi", methods=["GET", "POST"])
 @limiter.limit("5 per 15 minutes", methods=["POST"])
 def forgot_password():
     form = ResetRequestForm()
+    sms_ready = _sender_delivers("sms")
     if form.validate_on_submit():
         user = find_user(form.identifier.normalized)
-        if user is not None and user.is_active:
-            token = secrets.token_urlsafe(32)
-            minutes = current_app.config["KP_RESET_TOKEN_MINUTES"]
-            # Only the newest link works: an older one left in a mailbox is dead.
-            db.session.execute(
-                update(PasswordReset)
-                .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-                .values(used_at=utcnow())
-            )
-            db.session.add(
-                PasswordReset(
-                    user_id=user.id,
-                    token_hash=_token_hash(token),
-                    expires_at=utcnow() + timedelta(minutes=minutes),
-                )
-            )
+        # A phone number typed while nothing can send a text message: no link that would
+        # reach nobody (and void one handed out at the kelurahan office).
+        by_phone_unsent = form.identifier.kind == "phone" and not sms_ready
+        if user is not None and user.is_active and not (by_phone_unsent and not user.email):
+            token = issue_password_reset(user)
             # From KP_PUBLIC_URL, never from the Host header: a forged Host would otherwise
             # mail the owner a link to someone else's site, carrying the token.
             link = public_url("account.reset_password", token=token)
@@ -597,19 +638,29 @@ def forgot_password():
                 _(
                     "Buka tautan ini untuk membuat kata sandi baru (berlaku %(minutes)s menit, "
                     "sekali pakai):\n%(link)s\n\nAbaikan pesan ini bila Anda tidak memintanya.",
-                    minutes=minutes,
+                    minutes=current_app.config["KP_RESET_TOKEN_MINUTES"],
                     link=link,
                 ),
                 secret=token,
             )
             db.session.commit()
         # The same answer whether or not the account exists: no account discovery.
-        flash(
-            _("Jika akun itu terdaftar, tautan untuk mengatur ulang kata sandi sudah dikirim."),
-            "info",
-        )
+        if by_phone_unsent:
+            flash(
+                _(
+                    "Kelurahan Pintar belum dapat mengirim SMS. Jika akun itu juga memakai "
+                    "e-mail, tautan sudah dikirim ke e-mail tersebut. Jika hanya memakai nomor "
+                    "HP, mintalah tautan atur ulang kata sandi di kantor kelurahan Anda."
+                ),
+                "info",
+            )
+        else:
+            flash(
+                _("Jika akun itu terdaftar, tautan untuk mengatur ulang kata sandi sudah dikirim."),
+                "info",
+            )
         return redirect(url_for("account.login"))
-    return render_template("account/forgot_password.html", form=form)
+    return render_template("account/forgot_password.html", form=form, sms_ready=sms_ready)
 
 
 def _valid_reset(token: str) -> PasswordReset | None:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,7 +36,8 @@ from ..models import AuditEntry, Group, GroupMember, Role, RoleAssignment, User,
 from ..notify import notify
 from ..paging import page_number
 from ..plugins import DIMENSIONS, Event, SettingError, host
-from ..urls import safe_next
+from ..urls import public_url, safe_next
+from .account import issue_password_reset
 
 bp = Blueprint("admin", __name__, url_prefix="/k/<kelurahan_slug>/admin")
 
@@ -130,7 +142,8 @@ def _assignment(user_id: int) -> RoleAssignment:
 
 @bp.get("/warga")
 @staff_required
-def residents():
+def residents(issued: dict | None = None):
+    """The residents of this kelurahan; `issued` is a reset link just made, shown once."""
     q = (request.args.get("q") or "").strip()
     page = page_number()
     query = (
@@ -159,6 +172,8 @@ def residents():
         form=EmptyForm(),
         role_form=RoleForm(),
         deactivation_refusal=deactivation_refusal,
+        reset_link_refusal=reset_link_refusal,
+        issued=issued,
     )
 
 
@@ -281,6 +296,53 @@ def set_account_active(user_id: int):
             "success",
         )
     return redirect(url_for("admin.residents"))
+
+
+def reset_link_refusal(user: User) -> str | None:
+    """Why the signed-in staff member may not hand `user` a reset link here, or None. Staff
+    help residents; a link for a staff or admin account would let one take over another's
+    account, so those are the city admin's to help."""
+    if user.id == current_user.id:
+        return _("Untuk akun Anda sendiri, pakai halaman Lupa kata sandi atau Ganti kata sandi.")
+    if user.is_city_admin:
+        return _("Tautan untuk akun admin kota tidak dapat dibuat di sini.")
+    if not user.is_active:
+        return _("Akun ini nonaktif: aktifkan kembali dahulu.")
+    if current_user.is_city_admin:
+        return None
+    if any(r.role != Role.WARGA.value for r in user.roles):
+        return _("Tautan untuk akun petugas atau admin hanya dapat dibuat oleh admin kota.")
+    return None
+
+
+@bp.post("/warga/<int:user_id>/tautan-sandi")
+@staff_required
+def issue_reset_link(user_id: int):
+    """A one-time reset link for a resident who cannot receive one (no e-mail, no SMS
+    gateway), handed over at the kelurahan office. Shown once, on this response only: the
+    database keeps only its hash, the audit log not even that."""
+    EmptyForm().validate_on_submit() or abort(400)
+    row = _assignment(user_id)
+    user = row.user
+    # Staff reach only residents whose home is this kelurahan; the city admin anyone.
+    if not current_user.is_city_admin and user.home_kelurahan_id != g.kelurahan.id:
+        abort(404)
+    refusal = reset_link_refusal(user)
+    if refusal:
+        flash(refusal, "error")
+        return redirect(url_for("admin.residents"))
+    token = issue_password_reset(user)
+    audit.record("account.reset_link_issued", "user", user.id, kelurahan=g.kelurahan)
+    db.session.commit()
+    issued = {
+        "name": user.display_name,
+        # From KP_PUBLIC_URL, never the Host header: the resident opens it on their phone.
+        "link": public_url("account.reset_password", token=token),
+        "minutes": current_app.config["KP_RESET_TOKEN_MINUTES"],
+    }
+    response = make_response(residents(issued=issued))
+    response.headers["Cache-Control"] = "no-store"  # the link must not outlive this page
+    return response
 
 
 # -- groups ----------------------------------------------------------------------------------
