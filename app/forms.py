@@ -129,12 +129,17 @@ def check_new_password(form, field, context=()):
         raise ValidationError(problem)
 
 
+# An e-mail or a phone number: app.js switches the phone's keyboard to digits (inputmode
+# "tel") once the field starts with a digit or "+".
+CONTACT_FIELD = {"autocomplete": "username", "inputmode": "email", "data-contact-field": ""}
+
+
 class SignupForm(FlaskForm):
     identifier = StringField(
         _l("E-mail atau nomor HP"),
         validators=[PhoneOrEmail()],
         description=_l("Contoh: nama@contoh.id atau 0812-3456-7890"),
-        render_kw={"autocomplete": "username", "inputmode": "email"},
+        render_kw=CONTACT_FIELD,
     )
     display_name = StringField(
         _l("Nama tampilan"),
@@ -159,9 +164,7 @@ class SignupForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     identifier = StringField(
-        _l("E-mail atau nomor HP"),
-        validators=[DataRequired(REQUIRED)],
-        render_kw={"autocomplete": "username"},
+        _l("E-mail atau nomor HP"), validators=[DataRequired(REQUIRED)], render_kw=CONTACT_FIELD
     )
     password = PasswordField(
         _l("Kata sandi"),
@@ -233,7 +236,9 @@ class PasswordChangeForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    identifier = StringField(_l("E-mail atau nomor HP"), validators=[PhoneOrEmail()])
+    identifier = StringField(
+        _l("E-mail atau nomor HP"), validators=[PhoneOrEmail()], render_kw=CONTACT_FIELD
+    )
 
 
 class ResetForm(FlaskForm):

@@ -19,7 +19,7 @@ _UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 NEXT_MAX_LENGTH = 2000
 
 
-def _is_local_path(target: str) -> bool:
+def is_local_path(target: str) -> bool:
     """True when `target` can only mean a path on this site, for a browser too."""
     # Browsers percent-encode what they send: a raw non-ASCII character is a look-alike
     # (a fullwidth slash, say) or a mistake.
@@ -55,7 +55,7 @@ def safe_next(default: str) -> str:
     or look-alike slash, a scheme) or that carries whitespace or control characters falls
     back to `default`."""
     target = request.args.get("next") or request.form.get("next") or ""
-    return target if _is_local_path(target) else default
+    return target if is_local_path(target) else default
 
 
 def public_base() -> str:

@@ -440,3 +440,38 @@ def test_production_refuses_the_console_sender(monkeypatch, tmp_path):
     assert "\n" not in str(refused.value)
     monkeypatch.delenv("KP_MAIL_SENDER")
     assert create_app(database).config["KP_MAIL_SENDER"] == "app.mail:OutboxSender"
+
+
+# -- on the way somewhere ------------------------------------------------------------------------
+
+
+def test_sign_up_from_the_report_form_lands_back_on_it(client, factory):
+    """A visitor sent to sign in by "Buat laporan" signs up instead: the form already names
+    the kelurahan they came from, and confirming the link takes them back to the form."""
+    target = "/k/kauman/laporan/baru"
+    login_page = page(client.get(f"/masuk?next={target}"))
+    assert f'href="/daftar?next={target}"' in login_page
+
+    form = page(client.get(f"/daftar?next={target}"))
+    kauman = factory.kelurahan("kauman").id
+    assert f'<option selected value="{kauman}">' in form or (
+        f'<option value="{kauman}" selected' in form
+    ), form
+    assert f'name="next" value="{target}"' in form
+
+    response = signup(client, factory, next=target)
+    assert response.status_code == 302
+    confirmed = client.post(signup_link(client.application))
+
+    assert confirmed.status_code == 302
+    assert confirmed.headers["Location"].endswith(target)
+    assert signed_in(client)
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil"])
+def test_a_foreign_next_is_not_carried_through_sign_up(client, factory, target):
+    response = signup(client, factory, next=target)
+    assert response.status_code == 302
+    confirmed = client.post(signup_link(client.application))
+    assert confirmed.headers["Location"].endswith("/k/kauman/")
+    assert "evil" not in confirmed.headers["Location"]
