@@ -475,3 +475,20 @@ def test_a_foreign_next_is_not_carried_through_sign_up(client, factory, target):
     confirmed = client.post(signup_link(client.application))
     assert confirmed.headers["Location"].endswith("/k/kauman/")
     assert "evil" not in confirmed.headers["Location"]
+
+
+def test_without_an_sms_gateway_a_phone_number_is_refused_before_any_lookup(app, client, factory):
+    """No gateway, no link by SMS: the form says so and suggests e-mail or the office, the
+    same for a registered and a new number, and nothing is sent or kept."""
+    from app.mail import OutboxSender
+
+    app.extensions["kp_sender"] = OutboxSender(app)  # keeps messages, delivers none
+    factory.user("warga", "kauman", phone="+6281234567890")
+    answers = []
+    for number in ("0812-3456-7890", "0812-9999-0000"):
+        response = signup(client, factory, identifier=number)
+        answers.append((response.status_code, "belum dapat mengirim SMS" in page(response)))
+
+    assert answers == [(200, True), (200, True)]
+    assert count(OutboxMessage) == 0
+    assert user_by(phone="+6281299990000") is None

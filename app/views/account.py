@@ -354,7 +354,7 @@ def signup():
     next_path = safe_next("")
     if request.method == "GET":
         form.home_kelurahan.data = request.args.get("kelurahan") or _kelurahan_of(next_path)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _can_reach(form.identifier):
         kind, contact = form.identifier.kind, form.identifier.normalized
         try:
             # Hashed in both cases, though only a new contact's link uses it: equal cost.
@@ -384,6 +384,21 @@ def signup():
         session[SIGNUP_SENT_KEY] = masked_contact(kind, contact)
         return redirect(url_for("account.signup_sent"))
     return render_template("account/signup.html", form=form, next=next_path)
+
+
+def _can_reach(identifier) -> bool:
+    """A confirmation link needs a way to the contact. Without an SMS gateway a phone number
+    is refused before anything is looked up, so the answer says nothing about accounts."""
+    if identifier.kind != "phone" or _sender_delivers("sms"):
+        return True
+    identifier.errors.append(
+        _(
+            "Kelurahan Pintar belum dapat mengirim SMS, jadi tautan pendaftaran tidak bisa "
+            "dikirim ke nomor HP. Daftar dengan e-mail, atau minta bantuan di kantor "
+            "kelurahan Anda."
+        )
+    )
+    return False
 
 
 def _kelurahan_of(path: str) -> str | None:
