@@ -241,6 +241,17 @@ def set_role(user_id: int):
     return redirect(url_for("admin.residents"))
 
 
+def _account_to_manage(user_id: int) -> User:
+    """The account a staff action on the residents page is about, after its CSRF check:
+    staff reach only residents whose home is this kelurahan (404 otherwise), the city
+    admin anyone listed here."""
+    EmptyForm().validate_on_submit() or abort(400)
+    user = _assignment(user_id).user
+    if not current_user.is_city_admin and user.home_kelurahan_id != g.kelurahan.id:
+        abort(404)
+    return user
+
+
 def deactivation_refusal(user: User) -> str | None:
     """Why the signed-in admin may not switch `user`'s account off (or on) here, or None.
     A kelurahan admin manages the residents living in their kelurahan; staff, admins and
@@ -261,12 +272,7 @@ def deactivation_refusal(user: User) -> str | None:
 def set_account_active(user_id: int):
     """Deactivate (active=0) or reactivate (active=1) an account: a deactivated one is
     signed out everywhere and cannot sign in. Audited."""
-    EmptyForm().validate_on_submit() or abort(400)
-    row = _assignment(user_id)
-    user = row.user
-    # A kelurahan admin reaches only residents whose home is this kelurahan.
-    if not current_user.is_city_admin and user.home_kelurahan_id != g.kelurahan.id:
-        abort(404)
+    user = _account_to_manage(user_id)
     refusal = deactivation_refusal(user)
     if refusal:
         flash(refusal, "error")
@@ -321,12 +327,7 @@ def issue_reset_link(user_id: int):
     """A one-time reset link for a resident who cannot receive one (no e-mail, no SMS
     gateway), handed over at the kelurahan office. Shown once, on this response only: the
     database keeps only its hash, the audit log not even that."""
-    EmptyForm().validate_on_submit() or abort(400)
-    row = _assignment(user_id)
-    user = row.user
-    # Staff reach only residents whose home is this kelurahan; the city admin anyone.
-    if not current_user.is_city_admin and user.home_kelurahan_id != g.kelurahan.id:
-        abort(404)
+    user = _account_to_manage(user_id)
     refusal = reset_link_refusal(user)
     if refusal:
         flash(refusal, "error")
