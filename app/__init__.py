@@ -126,9 +126,9 @@ def load_plugins(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import account, admin, city, groups, media, public, tasks
+    from .views import account, admin, city, groups, media, places, public, tasks
 
-    for module in (public, account, groups, admin, tasks, city, media):
+    for module in (public, account, groups, admin, places, tasks, city, media):
         app.register_blueprint(module.bp)
 
 

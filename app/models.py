@@ -2,7 +2,7 @@
 permission grants, audit log, notifications, outbox, password resets and media.
 
 Plugins reach the models they may use through `app.kit`; the rest is the core's own business.
-Six core tables carry `kelurahan_id` without being tenant models; `app/tenancy.py` says why
+Seven core tables carry `kelurahan_id` without being tenant models; `app/tenancy.py` says why
 for each, and tests/test_tenancy.py holds them to it.
 """
 
@@ -397,3 +397,52 @@ class SubmissionToken(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     result_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+PLACE_KINDS = ("jalan", "rt_rw", "tempat")
+PLACE_SOURCES = ("reference", "staff", "import")
+
+
+class Place(db.Model):
+    """An entry of the offline gazetteer (app.gazetteer): a street, an RT/RW area or a public
+    place, with an optional representative point. City-wide reference places have no
+    kelurahan; see app.tenancy.UNSCOPED_TABLES for why this is not a tenant model."""
+
+    __tablename__ = "place"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(160))
+    # Lower-case, accent-free, "jl."/"jalan" and "RT 03/RW 05" spelled one way (app.gazetteer).
+    search_key: Mapped[str] = mapped_column(String(200), index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16), default="staff")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("kelurahan_id", "kind", "search_key"),
+        CheckConstraint("kind IN ('jalan', 'rt_rw', 'tempat')", name="kind_known"),
+        CheckConstraint("source IN ('reference', 'staff', 'import')", name="source_known"),
+        CheckConstraint("(lat IS NULL) = (lng IS NULL)", name="point_whole"),
+    )
+
+
+class PendingUpload(TenantMixin, db.Model):
+    """A photo kept for a form that was refused (app.uploads): its Media is stored and not
+    public, and only its uploader may claim it, in the same kelurahan and form, until the
+    form is saved or `flask kp media gc` removes it a day later."""
+
+    __tablename__ = "pending_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Which form it belongs to, e.g. "reports.new" or "umkm.product.12".
+    form_key: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    media: Mapped[Media] = relationship()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import caching, tenancy
+from . import caching, gazetteer, tenancy
 from .extensions import db
 from .formatting import slugify
 from .models import Group, GroupMember, Kelurahan, RoleAssignment, User, utcnow
@@ -69,6 +69,9 @@ def seed_kelurahan() -> int:
                 row.centre_is_approximate = True
             db.session.add(row)
             count += 1
+    db.session.flush()
+    # The landmarks join the offline gazetteer (address search) once their kelurahan exist.
+    gazetteer.seed_reference_places(data)
     caching.bump_after_commit(db.session, caching.CONFIG)
     db.session.commit()
     return count

@@ -11,7 +11,7 @@ What the filter does not see: `text()` SQL, Core `Table` statements, and `sessio
 object already in the session (no query runs). Plugins never use them on tenant tables
 (tests/test_kit.py); the core's views look rows up with `get_or_404` below.
 
-Six core tables carry a `kelurahan_id` but are not tenant models, on purpose. Their queries
+Seven core tables carry a `kelurahan_id` but are not tenant models, on purpose. Their queries
 name the kelurahan by hand, and tests/test_tenancy.py checks both the list and isolation:
 """
 
@@ -38,6 +38,8 @@ UNSCOPED_TABLES = {
     "audit_entry": "city-wide entries have no kelurahan; a kelurahan's log filters by hand",
     "notification": "belongs to its recipient, whichever kelurahan it is about",
     "media": "uploads are found by path when served; a logo may predate its kelurahan link",
+    "place": "the gazetteer's city-wide reference places have no kelurahan, and every "
+    "kelurahan searches them; app.gazetteer and the admin page filter by hand",
 }
 
 SCOPE_KEY = "kp_kelurahan_id"

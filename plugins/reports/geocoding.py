@@ -1,6 +1,7 @@
-"""Finding a place by name: the city's landmarks and the kelurahan office first (no network),
-then the city's Nominatim-compatible geocoder, always inside the city's bounds. Used by
-the report form and by Open311's address_string.
+"""Finding a place by name: the core's offline gazetteer first (`kit.find_places`: the
+kelurahan's office, streets, RT/RW areas and public places, then the city's landmarks; no
+network), the city's Nominatim-compatible geocoder only when that finds nothing, always
+inside the city's bounds. Used by the report form and by Open311's address_string.
 
 The geocoder's address is a city-wide setting (`reports.geocoder_url`), changed only by the
 city admin, because the server itself calls it and shows what it answers to residents. The
@@ -37,11 +38,11 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, g
+from flask import current_app
 from flask_babel import gettext as _
 from limits import parse_many
 
-from app.kit import SettingError, cache, city_settings, in_bounds, limiter, load_reference
+from app.kit import SettingError, cache, city_settings, find_places, in_bounds, limiter
 
 log = logging.getLogger(__name__)
 
@@ -276,30 +277,12 @@ def outside_matches(url: str, query: str, limit: int) -> list[dict]:
 # -- what the pages call -----------------------------------------------------------------------
 
 
-def landmark_matches(query: str, limit: int = 5) -> list[dict]:
-    """The city's landmarks and the kelurahan office, searchable without the network."""
-    needle = query.lower()
-    places = [
-        {"name": p["name"], "lat": p["at"][0], "lng": p["at"][1]}
-        for p in load_reference().get("places", [])
-    ]
-    kelurahan = g.kelurahan
-    if kelurahan.lat is not None:
-        places.insert(
-            0,
-            {
-                "name": _("Kantor Kelurahan %(name)s", name=kelurahan.name),
-                "lat": kelurahan.lat,
-                "lng": kelurahan.lng,
-            },
-        )
-    return [p for p in places if needle in p["name"].lower()][:limit]
-
-
 def geocode(query: str, limit: int = 5) -> list[dict]:
-    """Landmarks first, then the city's Nominatim-compatible geocoder, inside the city."""
-    results = landmark_matches(query, limit)
+    """The offline gazetteer first (the kelurahan's streets, RT/RW areas and places, then
+    the city's landmarks); the city's Nominatim-compatible geocoder only when it has
+    nothing, and always inside the city."""
+    results = find_places(query, limit)
+    if results:
+        return results
     url = city_settings("reports")["geocoder_url"]
-    if url and len(results) < limit:
-        results.extend(outside_matches(url, query, limit))
-    return results[:limit]
+    return outside_matches(url, query, limit)[:limit] if url else []

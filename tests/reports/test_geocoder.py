@@ -101,6 +101,8 @@ def test_a_kelurahan_admin_is_not_offered_the_geocoder_and_cannot_post_it(
             "categories": "Sampah",
             "flag_threshold": "3",
             "flag_min_account_days": "0",
+            "confirm_days": "14",
+            "target_days": "7",
             "geocoder_url": value,
         },
     )
@@ -307,6 +309,96 @@ def test_a_report_form_refused_for_another_field_never_calls_the_geocoder(
         data={"category": "Sampah", "title": "", "description": "x", "address": "Jl. Hayam Wuruk"},
     )
     assert response.status_code == 422
+    assert asked == []
+
+
+# -- the offline gazetteer first, the outside geocoder second (issue 10) -----------------------
+
+
+def listed(slug, name, kind="jalan", at=(-6.8881, 109.6712)):
+    """An entry of `slug`'s gazetteer, as the admin page stores it."""
+    from app import gazetteer
+    from app.models import Place
+    from tests.conftest import kelurahan
+
+    _db.session.add(
+        Place(
+            kelurahan_id=kelurahan(slug).id,
+            kind=kind,
+            name=name,
+            search_key=gazetteer.normalise(name),
+            lat=at[0] if at else None,
+            lng=at[1] if at else None,
+            source="staff",
+        )
+    )
+    _db.session.commit()
+
+
+def test_a_street_staff_entered_is_found_without_calling_out(client, login_as, monkeypatch):
+    asked = fake_geocoder(monkeypatch, HAYAM_WURUK)
+    set_city_settings(geocoder_url="https://geocoder.example/search")
+    login_as("admin", "kauman")
+    added = client.post(
+        f"{ADMIN}/tempat/",
+        data={"kind": "jalan", "name": "Jl. Hayam Wuruk", "lat": "-6.8881", "lng": "109.6712"},
+    )
+    assert added.status_code == 302
+    act_as(client, make_user("warga", "kauman"))
+    expected = [{"name": "Jl. Hayam Wuruk", "lat": -6.8881, "lng": 109.6712}]
+    assert search(client, "Jl. Hayam Wuruk") == expected
+    assert search(client, "jalan hayam wuruk no. 12") == expected
+    assert asked == [], "the outside geocoder must not be called when the gazetteer knows"
+
+
+def test_an_rt_rw_is_found_in_its_own_kelurahan_only(app, client, login_as, monkeypatch):
+    enable_plugin(app, "reports", "medono")
+    asked = fake_geocoder(monkeypatch)
+    set_city_settings(geocoder_url="https://geocoder.example/search")
+    listed("kauman", "RT 03 / RW 05", kind="rt_rw")
+    listed("kauman", "RT 30 / RW 05", kind="rt_rw", at=(-6.8895, 109.6733))
+    login_as("warga", "kauman")
+    assert search(client, "RT 3 RW 5") == [
+        {"name": "RT 03 / RW 05", "lat": -6.8881, "lng": 109.6712}
+    ]
+    assert asked == []
+    act_as(client, make_user("warga", "medono"))
+    assert client.get("/k/medono/laporan/lokasi", query_string={"q": "RT 3 RW 5"}).get_json() == {
+        "results": []
+    }  # Medono has no such entry; the outside found nothing
+    assert len(asked) == 1
+
+
+def test_an_entry_without_a_point_leaves_the_search_to_the_geocoder(client, login_as, monkeypatch):
+    listed("kauman", "Jl. Hayam Wuruk", at=None)
+    asked = fake_geocoder(monkeypatch, HAYAM_WURUK)
+    set_city_settings(geocoder_url="https://geocoder.example/search")
+    login_as("warga", "kauman")
+    assert search(client) == [{"name": "Jl. Hayam Wuruk", "lat": -6.887, "lng": 109.67}]
+    assert len(asked) == 1
+
+
+def test_a_report_typed_with_a_listed_street_is_placed_offline(client, login_as, monkeypatch):
+    from plugins.reports.models import Report
+
+    listed("kauman", "Gg. Kenanga", at=(-6.8893, 109.6722))
+    asked = fake_geocoder(monkeypatch, HAYAM_WURUK)
+    set_city_settings(geocoder_url="https://geocoder.example/search")
+    login_as("warga", "kauman")
+    response = client.post(
+        f"{BASE}/baru",
+        data={
+            "category": "Sampah",
+            "title": "Sampah menumpuk di gang",
+            "description": "Sudah tiga hari tidak diangkut.",
+            "lat": "",
+            "lng": "",
+            "address": "gang kenanga no 4",
+        },
+    )
+    assert response.status_code == 302
+    report = _db.session.execute(select(Report)).scalar_one()
+    assert (report.lat, report.lng) == (-6.8893, 109.6722)
     assert asked == []
 
 
