@@ -206,13 +206,17 @@ def media_group():
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
 @with_appcontext
 def media_gc(hours: float, dry_run: bool):
-    """Remove files that no Media row refers to (run it from cron)."""
+    """Remove files that no Media row refers to, and photos kept for refused forms more
+    than a day ago with their rows (run it from cron)."""
     from flask import current_app
 
     from .media_gc import collect
+    from .uploads import prune
 
-    orphans = collect(current_app.config["KP_MEDIA_ROOT"], older_than_hours=hours, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
+    pending = prune(dry_run=dry_run)
+    click.echo(f"{len(pending)} pending upload(s) older than a day {verb}")
+    orphans = collect(current_app.config["KP_MEDIA_ROOT"], older_than_hours=hours, dry_run=dry_run)
     for orphan in orphans:
         click.echo(f"{verb} {orphan.relpath} ({orphan.size_bytes} bytes)")
     total = sum(o.size_bytes for o in orphans)
@@ -233,3 +237,59 @@ def submissions_prune():
     removed = prune()
     db.session.commit()
     click.echo(f"{removed} old form tokens removed")
+
+
+@kp.group("places")
+def places_group():
+    """The offline gazetteer: streets, RT/RW areas and public places of a kelurahan."""
+
+
+@places_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--kelurahan", "which", required=True, help="The kelurahan's code (33.75.02.1004) or slug."
+)
+@click.option(
+    "--kind",
+    "default_kind",
+    type=click.Choice(["jalan", "rt_rw", "tempat"]),
+    help="Kind of the rows whose kind column is empty or missing (a list of streets).",
+)
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are refused.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; change nothing.")
+@with_appcontext
+def places_import(csv_file: str, which: str, default_kind, skip_bad: bool, dry_run: bool):
+    """Add the rows of CSV_FILE (columns name,kind,lat,lng) to a kelurahan's places.
+
+    Rows already listed are skipped (a listed entry without a point takes the file's).
+    A file with refused rows imports nothing unless --skip-bad is given."""
+    from pathlib import Path
+
+    from . import gazetteer
+
+    kelurahan = db.session.execute(
+        select(Kelurahan).where((Kelurahan.code == which) | (Kelurahan.slug == which))
+    ).scalar_one_or_none()
+    if kelurahan is None:
+        raise click.BadParameter(
+            f"no kelurahan with code or slug {which!r}", param_hint="--kelurahan"
+        )
+    try:
+        text = Path(csv_file).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException("the file is not UTF-8 text; save it as CSV UTF-8") from None
+    plan = gazetteer.plan_import(text, kelurahan.id, default_kind)
+    for line, message in plan.problems:
+        click.echo(f"line {line}: {message}", err=True)
+    click.echo(
+        f"{kelurahan.name}: {len(plan.new)} new, {len(plan.located)} listed without a point "
+        f"to locate, {plan.already_listed} already listed, {len(plan.problems)} refused"
+    )
+    if plan.problems and not skip_bad:
+        raise click.ClickException("nothing imported: correct the refused rows or use --skip-bad")
+    if dry_run:
+        click.echo("dry run: nothing changed")
+        return
+    gazetteer.apply_import(plan, kelurahan, Path(csv_file).name)
+    db.session.commit()
+    click.echo(f"imported: {len(plan.new)} added, {len(plan.located)} located")

@@ -155,3 +155,11 @@ def kp_open_data(kelurahan):
             csv=rows,
         )
     ]
+
+
+@hookimpl
+def kp_media_visible(media, kelurahan, user):
+    """A photo kept for a refused form (app.uploads) is seen by its uploader only."""
+    from .uploads import pending_visible
+
+    return pending_visible(media, user)

@@ -307,7 +307,7 @@ class IdentityForm(FlaskForm):
     )
     lat = StringField(_l("Lintang (lat)"), validators=[Optional()])
     lng = StringField(_l("Bujur (lng)"), validators=[Optional()])
-    logo = FileField(_l("Logo"), description=_l("Gambar JPG, PNG atau WebP, paling besar 10 MB."))
+    logo = FileField(_l("Logo"), description=_l("Gambar JPG, PNG atau WebP."))
 
     def validate_email(self, field):
         field.normalized = normalize_email(field.data) if (field.data or "").strip() else None

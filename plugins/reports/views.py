@@ -16,6 +16,7 @@ from app.kit import (
     BadBBox,
     BBox,
     ImageRejected,
+    PhotoUploads,
     already_done,
     db,
     emit,
@@ -24,6 +25,7 @@ from app.kit import (
     limiter,
     login_required,
     map_layer_response,
+    open_media,
     page_number,
     remember_result,
     remove_media_files,
@@ -35,7 +37,7 @@ from app.kit import (
 )
 
 from .blueprint import bp
-from .forms import ReportForm
+from .forms import MAX_PHOTOS, ReportForm
 from .geocoding import geocode
 from .lookups import can_see_hidden, get_report, page_context
 from .models import THUMB_SIDE, Report, ReportFollow, ReportPhoto, ReportUpdate, Status
@@ -120,10 +122,13 @@ def new():
     form.category.choices = select_choices(
         [("", _("— Pilih kategori —"))] + [(c, c) for c in categories()]
     )
+    # Photos of a refused POST are kept (pending) and come back with the form.
+    photos = PhotoUploads(form.photos, "reports.new", max_count=MAX_PHOTOS, subdir="reports")
     nearby = []
     if (done := already_done(form)) is not None:
         return done  # the same report sent again (a lost answer): show the first one
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if photos.receive(form) and valid:
         location = form.location
         if location is None and (form.address.data or "").strip():
             found = geocode(form.address.data.strip(), limit=1)
@@ -136,7 +141,7 @@ def new():
         else:
             nearby = [] if form.confirm_new.data else nearby_open(form.category.data, *location)
             if not nearby:
-                report = _create(form, location)
+                report = _create(form, location, photos)
                 if report is not None:
                     emit("reports.filed", {"report_id": report.id, "source": "web"})
                     flash(
@@ -153,7 +158,7 @@ def new():
     return render_template("reports/new.html", form=form, nearby=nearby, **page_context()), status
 
 
-def _create(form: ReportForm, location) -> Report | None:
+def _create(form: ReportForm, location, photos: PhotoUploads) -> Report | None:
     """Save the report with its photos, or put the photo error on the form; all or nothing."""
     report = Report(
         category=form.category.data,
@@ -167,22 +172,23 @@ def _create(form: ReportForm, location) -> Report | None:
         source="web",
         status=Status.BARU.value,
     )
-    stored = []  # every file written, so a refusal or a failed commit removes them all
+    # The photos are stored already (pending); only their thumbnails are written here, so a
+    # refusal or a failed commit removes those and keeps the photos for the next try.
+    stored = []
     try:
-        for position, upload in enumerate(form.photo_files()):
-            media = save_upload(upload, kelurahan=g.kelurahan, subdir="reports")
-            stored.append(media)
-            upload.seek(0)
-            thumb = save_upload(
-                upload, kelurahan=g.kelurahan, subdir="reports", max_side=THUMB_SIDE
-            )
+        for position, media in enumerate(photos.media):
+            with open_media(media) as original:
+                thumb = save_upload(
+                    original, kelurahan=g.kelurahan, subdir="reports", max_side=THUMB_SIDE
+                )
             stored.append(thumb)
             report.photos.append(ReportPhoto(media=media, thumb=thumb, position=position))
-    except ImageRejected as exc:
+    except ImageRejected as exc:  # the server is busy with other photos
         db.session.rollback()
-        remove_media_files(stored)  # stored before the rejected one
+        remove_media_files(stored)
         form.photos.errors = [*form.photos.errors, exc.message]
         return None
+    photos.used()
     report.updates.append(
         ReportUpdate(
             actor_id=current_user.id, from_status=None, to_status=Status.BARU.value, note=""

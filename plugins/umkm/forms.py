@@ -90,7 +90,7 @@ class ShopForm(FlaskForm):
         validators=[Length(max=4000, message=_l("Paling banyak 4000 karakter."))],
         description=_l("Siapa pembuatnya, sejak kapan, apa yang istimewa."),
     )
-    logo = FileField(_l("Logo"), description=_l("JPG, PNG atau WebP, paling besar 10 MB."))
+    logo = FileField(_l("Logo"), description=_l("JPG, PNG atau WebP."))
     whatsapp = StringField(
         _l("Nomor WhatsApp"),
         filters=[strip],
@@ -193,8 +193,7 @@ class ProductForm(FlaskForm):
         description=_l("Bahan, ukuran, motif, cara pesan, lama pre-order."),
     )
     photos = MultipleFileField(
-        _l("Foto (maksimal 5, foto pertama jadi sampul)"),
-        description=_l("JPG, PNG atau WebP, masing-masing paling besar 10 MB."),
+        _l("Foto (maksimal 5, foto pertama jadi sampul)"), description=_l("JPG, PNG atau WebP.")
     )
 
     def __init__(self, *args, categories=(), units=(), existing_photos: int = 0, **kwargs):
@@ -207,20 +206,15 @@ class ProductForm(FlaskForm):
         self.unit.choices = select_choices((u, u) for u in units)
         self.existing_photos = existing_photos
 
-    def photo_files(self):
-        return [f for f in (self.photos.data or []) if getattr(f, "filename", "")]
+    def too_many_photos(self, room: int):
+        """The error when more photos were chosen than the product has room for (the
+        view's kit.PhotoUploads checks the count, kept photos included)."""
+        if room <= 0:
+            return _l("Paling banyak 5 foto. Produk ini sudah punya 5 foto; hapus satu dulu.")
+        return _l("Paling banyak 5 foto per produk; Anda masih bisa menambah %(n)s.", n=room)
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        if self.existing_photos + len(self.photo_files()) > MAX_PHOTOS:
-            room = MAX_PHOTOS - self.existing_photos
-            message = (
-                _l("Paling banyak 5 foto. Produk ini sudah punya 5 foto; hapus satu dulu.")
-                if room <= 0
-                else _l("Paling banyak 5 foto per produk; Anda masih bisa menambah %(n)s.", n=room)
-            )
-            self.photos.errors = [*self.photos.errors, message]
-            ok = False
         price, top, discount = self.price.amount, self.price_max.amount, self.discount_price.amount
         if price is not None and top is not None and top <= price:
             self.price_max.errors = [

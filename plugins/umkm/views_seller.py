@@ -29,6 +29,7 @@ from app.kit import (
     ImageRejected,
     InvalidPhone,
     Media,
+    PhotoUploads,
     _l,
     already_done,
     db,
@@ -38,6 +39,7 @@ from app.kit import (
     limiter,
     login_required,
     notify_holders,
+    open_media,
     remember_result,
     remove_media_files,
     save_upload,
@@ -167,25 +169,20 @@ class OpenShopForm(IdempotentForm, ShopForm):
         return self.allowed_groups.get(self.group.data or "")
 
 
-def _save_logo(
-    form: ShopForm, shop: Shop, stored: list[Media], replaced: list[Media] | None = None
-) -> bool:
-    """Store a newly chosen logo on the shop; False (with the field error) if refused.
-    The logo it replaces goes into `replaced`, for _discard() once the change is saved."""
-    replaced = [] if replaced is None else replaced
-    upload = form.logo.data
-    if not getattr(upload, "filename", ""):
-        return True
-    try:
-        media = save_upload(upload, kelurahan=g.kelurahan, subdir="umkm", max_side=LOGO_SIDE)
-    except ImageRejected as exc:
-        form.logo.errors = [*form.logo.errors, exc.message]
-        return False
-    stored.append(media)
-    if shop.logo is not None:
+def _logo_uploads(form: ShopForm, form_key: str) -> PhotoUploads:
+    """The shop's logo, kept across a refused POST (pending) until the shop is saved."""
+    return PhotoUploads(form.logo, form_key, max_count=1, subdir="umkm", max_side=LOGO_SIDE)
+
+
+def _save_logo(shop: Shop, logo: PhotoUploads, replaced: list[Media] | None = None) -> None:
+    """Put a newly chosen logo (stored already) on the shop. The logo it replaces goes
+    into `replaced`, for _discard() once the change is saved."""
+    if not logo.media:
+        return
+    if shop.logo is not None and replaced is not None:
         replaced.append(shop.logo)
-    shop.logo = media
-    return True
+    shop.logo = logo.media[0]
+    logo.used()
 
 
 def _fill_shop(shop: Shop, form: ShopForm) -> None:
@@ -199,13 +196,12 @@ def _fill_shop(shop: Shop, form: ShopForm) -> None:
     shop.halal_number = form.halal_number.data or None
 
 
-def _added(shop: Shop, form: OpenShopForm, stored: list[Media]) -> bool:
+def _added(shop: Shop, form: OpenShopForm) -> bool:
     """Insert the new shop; False when another member opened the group's shop meanwhile."""
     try:
         with db.session.begin_nested():
             db.session.add(shop)
     except IntegrityError:  # umkm_shop.group_id is unique
-        remove_media_files(stored)
         form.group.errors = [*form.group.errors, _("Kelompok ini sudah punya toko.")]
         return False
     return True
@@ -217,8 +213,10 @@ def _added(shop: Shop, form: OpenShopForm, stored: list[Media]) -> bool:
 def open_shop():
     groups = groups_that_may_open_shop(current_user)
     form = OpenShopForm(groups=groups)
+    logo = _logo_uploads(form, "umkm.shop.new")
     if (done := already_done(form)) is not None:
         return done  # the same form sent again: the shop is open already
+    valid = request.method == "POST" and form.validate_on_submit()
     if request.method == "GET":
         wanted = request.args.get("group")
         if wanted is not None:
@@ -237,14 +235,14 @@ def open_shop():
         if chosen is not None:
             form.name.data = chosen.name
             form.whatsapp.data = _national(chosen.contact_whatsapp)
-    elif form.validate_on_submit():
+    elif logo.receive(form) and valid:
         group = form.chosen_group
         shop = Shop(group_id=group.id, status=ShopStatus.PENDING.value)
         _fill_shop(shop, form)
-        stored: list[Media] = []
-        if _save_logo(form, shop, stored) and _added(shop, form, stored):
+        _save_logo(shop, logo)  # a pending upload: a failure below keeps it for the form
+        if _added(shop, form):
             _notify_reviewers_of(shop)
-            _commit_or_clean(stored, form, url_for("umkm.dashboard", shop_id=shop.id))
+            _commit_or_clean([], form, url_for("umkm.dashboard", shop_id=shop.id))
             _changed("shop_opened", shop_id=shop.id)
             flash(
                 _(
@@ -256,7 +254,7 @@ def open_shop():
             return redirect(url_for("umkm.dashboard", shop_id=shop.id))
         db.session.rollback()
     return render_template(
-        "umkm/shop_form.html", form=form, shop=None, groups=groups, **_reupload_hint(form)
+        "umkm/shop_form.html", form=form, shop=None, groups=groups
     ), form_status()
 
 
@@ -281,43 +279,29 @@ def edit_shop(shop_id: int):
         )
     else:
         form = ShopForm()
-    if form.validate_on_submit():
+    logo = _logo_uploads(form, f"umkm.shop.{shop.id}")
+    valid = form.validate_on_submit()
+    if logo.receive(form) and valid:  # before the shop changes: it commits
         _fill_shop(shop, form)
-        stored: list[Media] = []
         replaced: list[Media] = []
-        if _save_logo(form, shop, stored, replaced):
-            resubmitted = shop.status == ShopStatus.SUSPENDED.value
-            if resubmitted:
-                # A suspended shop asks for review again; the old reason no longer applies.
-                shop.status, shop.status_reason = ShopStatus.PENDING.value, None
-                _notify_reviewers_of(shop)
-            _discard(replaced)
-            _commit_or_clean(stored)
-            remove_media_files(replaced)
-            _changed("shop_edited", shop_id=shop.id, resubmitted=resubmitted)
-            flash(
-                _("Profil toko disimpan dan diajukan ulang ke petugas kelurahan.")
-                if resubmitted
-                else _("Profil toko disimpan."),
-                "success",
-            )
-            return redirect(url_for("umkm.dashboard", shop_id=shop.id))
-        db.session.rollback()
-    return render_template(
-        "umkm/shop_form.html", form=form, shop=shop, groups=[], **_reupload_hint(form)
-    ), form_status()
-
-
-def _reupload_hint(form) -> dict:
-    """File inputs cannot keep a file across a refused POST: say so when one was chosen."""
-    chosen = False
-    if request.method == "POST":
-        for name in ("logo", "photos"):
-            field = getattr(form, name, None)
-            data = field.data if field is not None else None
-            files = data if isinstance(data, list) else [data]
-            chosen = chosen or any(getattr(f, "filename", "") for f in files)
-    return {"reupload": chosen}
+        _save_logo(shop, logo, replaced)
+        resubmitted = shop.status == ShopStatus.SUSPENDED.value
+        if resubmitted:
+            # A suspended shop asks for review again; the old reason no longer applies.
+            shop.status, shop.status_reason = ShopStatus.PENDING.value, None
+            _notify_reviewers_of(shop)
+        _discard(replaced)
+        _commit_or_clean([])  # the new logo is a pending upload: a failure keeps it
+        remove_media_files(replaced)
+        _changed("shop_edited", shop_id=shop.id, resubmitted=resubmitted)
+        flash(
+            _("Profil toko disimpan dan diajukan ulang ke petugas kelurahan.")
+            if resubmitted
+            else _("Profil toko disimpan."),
+            "success",
+        )
+        return redirect(url_for("umkm.dashboard", shop_id=shop.id))
+    return render_template("umkm/shop_form.html", form=form, shop=shop, groups=[]), form_status()
 
 
 # -- the dashboard -----------------------------------------------------------------------------
@@ -515,21 +499,35 @@ def _fill_product(product: Product, form: ProductForm) -> None:
     product.description = form.description.data or ""
 
 
-def _add_photos(product: Product, form: ProductForm, stored: list[Media]) -> bool:
-    """Store each new photo twice (full size and thumbnail) after the existing ones, in the
-    order chosen; False (with the field error) when one is refused."""
+def _photo_uploads(form: ProductForm, form_key: str) -> PhotoUploads:
+    """The form's photos, kept across a refused POST (pending) until the product is saved."""
+    return PhotoUploads(
+        form.photos,
+        form_key,
+        max_count=MAX_PHOTOS - form.existing_photos,
+        subdir="umkm",
+        too_many=form.too_many_photos,
+    )
+
+
+def _add_photos(
+    product: Product, form: ProductForm, photos: PhotoUploads, stored: list[Media]
+) -> bool:
+    """Add the photos (stored already, full size) after the existing ones, in the order
+    chosen, each with a thumbnail; False (with the field error) when one is refused."""
     start = len(product.photos)
     try:
-        for offset, upload in enumerate(form.photo_files()):
-            full = save_upload(upload, kelurahan=g.kelurahan, subdir="umkm")
-            stored.append(full)
-            upload.seek(0)
-            thumb = save_upload(upload, kelurahan=g.kelurahan, subdir="umkm", max_side=THUMB_SIDE)
+        for offset, full in enumerate(photos.media):
+            with open_media(full) as original:
+                thumb = save_upload(
+                    original, kelurahan=g.kelurahan, subdir="umkm", max_side=THUMB_SIDE
+                )
             stored.append(thumb)
             product.photos.append(ProductPhoto(media=full, thumb=thumb, position=start + offset))
-    except ImageRejected as exc:
+    except ImageRejected as exc:  # the server is busy with other photos
         form.photos.errors = [*form.photos.errors, exc.message]
         return False
+    photos.used()
     return True
 
 
@@ -539,13 +537,15 @@ def _add_photos(product: Product, form: ProductForm, stored: list[Media]) -> boo
 def new_product(shop_id: int):
     shop = _manage_shop(shop_id)
     form = _product_form()
+    photos = _photo_uploads(form, f"umkm.product.new.{shop.id}")
     if (done := already_done(form)) is not None:
         return done  # the same product sent again: it is on the dashboard already
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if photos.receive(form) and valid:
         product = Product(shop_id=shop.id)
         _fill_product(product, form)
         stored: list[Media] = []
-        if _add_photos(product, form, stored):
+        if _add_photos(product, form, photos, stored):
             db.session.add(product)
             _commit_or_clean(stored, form, url_for("umkm.dashboard", shop_id=shop.id))
             _changed("product_added", product_id=product.id)
@@ -567,7 +567,6 @@ def new_product(shop_id: int):
         shop=shop,
         product=None,
         max_photos=MAX_PHOTOS,
-        **_reupload_hint(form),
     ), form_status()
 
 
@@ -577,10 +576,12 @@ def new_product(shop_id: int):
 def edit_product(product_id: int):
     product = product_or_404(product_id, manage=True)
     form = _product_form(product)
-    if form.validate_on_submit():
+    photos = _photo_uploads(form, f"umkm.product.{product.id}")
+    valid = form.validate_on_submit()
+    if photos.receive(form) and valid:  # before the product changes: it commits
         _fill_product(product, form)
         stored: list[Media] = []
-        if _add_photos(product, form, stored):
+        if _add_photos(product, form, photos, stored):
             _commit_or_clean(stored)
             _changed("product_edited", product_id=product.id)
             flash(_("Produk %(name)s disimpan.", name=product.name), "success")
@@ -595,7 +596,6 @@ def edit_product(product_id: int):
         product=product,
         max_photos=MAX_PHOTOS,
         action_form=EmptyForm(),
-        **_reupload_hint(form),
     ), form_status()
 
 

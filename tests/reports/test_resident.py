@@ -14,7 +14,7 @@ from reports_helpers import KAUMAN, fake_geocoder, make_report, set_city_setting
 from sqlalchemy import insert, select
 
 from app.extensions import db as _db
-from app.models import Media, utcnow
+from app.models import Media, PendingUpload, utcnow
 from plugins.reports.models import (
     Report,
     ReportFollow,
@@ -240,11 +240,14 @@ def test_bad_input_answers_422_and_stores_nothing(
     assert typed["description"].strip()[:40] in body
     if typed.get("address"):
         assert typed["address"] in body
-    # Nothing stored: no report, no media row, no file.
+    # No report. Photos that are images are kept for the next try (pending, not public);
+    # nothing else is stored.
     assert count(Report) == 0
     assert count(ReportPhoto) == 0
-    assert count(Media) == 0
-    assert stored_files(app) == []
+    kept = _db.session.execute(select(Media)).scalars().all()
+    assert count(PendingUpload) == len(kept)
+    assert not any(media.public for media in kept)
+    assert len(stored_files(app)) == len(kept)
 
 
 def test_three_photos_are_fine(client, app, login_as):

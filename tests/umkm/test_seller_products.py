@@ -14,7 +14,7 @@ from sqlalchemy import select
 from umkm_helpers import jpeg_bytes, make_product, make_shop, upload
 
 from app.extensions import db as _db
-from app.models import GroupMember, Media, utcnow
+from app.models import GroupMember, Media, PendingUpload, utcnow
 from plugins.umkm.models import Product, ProductPhoto
 
 BASE = "/k/kauman/umkm"
@@ -249,10 +249,16 @@ def test_bad_input_answers_422_keeps_values_and_saves_nothing(client, app, selle
     assert typed["description"] in body
     if typed["price"]:
         assert f'value="{typed["price"]}"' in body
-    if photos:
-        assert "Pilih ulang foto" in body
-    assert (count(Product), count(ProductPhoto), count(Media)) == before
-    assert stored_files(app) == []
+    assert (count(Product), count(ProductPhoto)) == before[:2]
+    # Photos that are images are kept for the next try: pending, not public, shown again.
+    kept = _db.session.execute(select(PendingUpload)).scalars().all()
+    assert count(Media) == before[2] + len(kept)
+    assert len(stored_files(app)) == len(kept)
+    assert not any(row.media.public for row in kept)
+    for row in kept:
+        assert f'name="photos-pending" value="{row.id}"' in body
+    if overrides == "second":
+        assert len(kept) == 1 and "b.jpg: Berkas ini bukan gambar" in body
 
 
 def _outsider(case, factory, shop):
@@ -398,8 +404,10 @@ def test_a_refused_photo_on_edit_keeps_the_product_as_it_was(client, app, seller
     _db.session.refresh(product)
     assert product.name == "Kain batik tulis motif jlamprang"
     assert len(photos_of(product)) == 1
-    assert count(Media) == media_before
-    assert len(stored_files(app)) == media_before
+    # ok.jpg is kept for the next try (pending), bad.jpg is not stored.
+    assert count(PendingUpload) == 1
+    assert count(Media) == media_before + 1
+    assert len(stored_files(app)) == media_before + 1
 
 
 @pytest.mark.parametrize("case", OUTSIDERS)
