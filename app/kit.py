@@ -51,7 +51,10 @@ every worker, and tells other plugins (`kp_on_event`).
 macros/ui.html), return `already_done(form)` when it is not None (the same POST came
 again: a redirect to the first result), and call `remember_result(form, url)` after
 flushing the new row, before the commit (same transaction; a concurrent duplicate is
-rolled back and redirected). Ids read from a query string or a form go through
+rolled back and redirected). A form with photos wraps its file field in `PhotoUploads`
+(app/uploads.py) and renders it with `photo_field` from macros/photos.html: photos chosen
+in a POST that is refused are kept for the next one, so a form error never loses a photo.
+Ids read from a query string or a form go through
 `parse_id()` (ASCII digits within BIGINT, else None), never bare `int()`.
 """
 
@@ -65,9 +68,10 @@ from collections.abc import Iterable
 from flask import current_app, g, has_request_context, request
 from flask_babel import force_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
-from sqlalchemy import select
 
+from .audit import AuditObject, AuditPhrase
 from .audit import record as audit
+from .audit import row_ids as audit_row_ids
 from .auth import admin_required, is_admin, is_staff, login_required, staff_required
 from .caching import cache
 from .exports import csv_response, csv_text, geojson_response
@@ -134,7 +138,9 @@ from .plugins import (
 )
 from .queries import count_and_oldest, count_rows, latest
 from .seed import DEMO_PASSWORDS, ensure_user, load_reference
+from .switch_off import OffImpact
 from .tenancy import TenantScopeError, all_kelurahan, get_or_404, scoped_to
+from .uploads import PhotoUploads, open_media
 from .urls import public_url, safe_next
 
 log = logging.getLogger(__name__)
@@ -184,6 +190,17 @@ def emit(name: str, payload: dict | None = None, *, kelurahan=None, actor=None) 
 
 
 # -- maps ------------------------------------------------------------------------------------
+
+
+def find_places(query: str, limit: int = 5, kelurahan=None) -> list[dict]:
+    """The offline gazetteer's places with a point for a typed address, in `kelurahan`
+    (the current one): its office, streets, RT/RW areas and public places first, then the
+    city's landmarks; each `{"name", "lat", "lng"}`, at most `limit` (capped). No network:
+    ask an outside geocoder only when this finds nothing."""
+    from . import gazetteer
+
+    found = gazetteer.search(query, kelurahan or g.kelurahan, limit=limit, located_only=True)
+    return [{"name": m.name, "lat": m.lat, "lng": m.lng} for m in found]
 
 
 def map_layer_response(layer_id: str):
@@ -296,24 +313,11 @@ def count_today(key: str) -> int:
 
 def holders_of(permission: str, kelurahan=None) -> list[User]:
     """Active accounts that hold `permission` in the kelurahan through their role there."""
-    from .permissions import is_granted
+    from .permissions import active_accounts_with_roles, is_granted
 
     kelurahan = kelurahan or g.kelurahan
     roles = [r for r in ("warga", "petugas", "admin") if is_granted(kelurahan, permission, r)]
-    if not roles:
-        return []
-    return list(
-        db.session.execute(
-            select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(
-                RoleAssignment.kelurahan_id == kelurahan.id,
-                RoleAssignment.role.in_(roles),
-                User.is_active_account.is_(True),
-            )
-            .order_by(User.id)
-        ).scalars()
-    )
+    return active_accounts_with_roles(kelurahan, roles)
 
 
 def notify_holders(permission: str, message, *, url: str | None = None) -> None:
@@ -323,6 +327,15 @@ def notify_holders(permission: str, message, *, url: str | None = None) -> None:
     for user in holders_of(permission):
         if user.id != me:
             notify(user, message, url=url, kelurahan=g.kelurahan)
+
+
+def send_email(recipient: str, subject: str, body: str):
+    """E-mail an address that has no account here (a city agency, say): kept in the core's
+    outbox and delivered by its sender. Added to the session: committed with the change it
+    reports. Links in `body` come from `public_url`."""
+    from .mail import send_message
+
+    return send_message("email", recipient, subject, body)
 
 
 # -- demo content ------------------------------------------------------------------------------
@@ -350,6 +363,8 @@ __all__ = [
     "MAX_PAGE",
     "REQUIRED",
     "WIB",
+    "AuditObject",
+    "AuditPhrase",
     "BBox",
     "BadBBox",
     "Dataset",
@@ -371,7 +386,9 @@ __all__ = [
     "Metric",
     "MissingLocation",
     "NavItem",
+    "OffImpact",
     "Permission",
+    "PhotoUploads",
     "Role",
     "RoleAssignment",
     "SearchHit",
@@ -387,6 +404,7 @@ __all__ = [
     "all_kelurahan",
     "already_done",
     "audit",
+    "audit_row_ids",
     "cache",
     "can",
     "city_settings",
@@ -405,6 +423,7 @@ __all__ = [
     "emit",
     "enabled_kelurahan",
     "feature_collection",
+    "find_places",
     "force_locale",
     "form_status",
     "format_phone",
@@ -432,6 +451,7 @@ __all__ = [
     "notify",
     "notify_holders",
     "once_per_day",
+    "open_media",
     "page_number",
     "parse_id",
     "permission_required",
@@ -448,6 +468,7 @@ __all__ = [
     "safe_next",
     "saved_response",
     "save_upload",
+    "send_email",
     "scoped_to",
     "select_choices",
     "set_media_public",

@@ -1,5 +1,6 @@
 """Smart Society: community reports (laporan warga) on a map, with a public staff workflow
-and an Open311 GeoReport v2 endpoint.
+and an Open311 GeoReport v2 endpoint. The loop closes with the reporter: a fixed report asks
+them "Sudah beres?" and "Masih rusak" reopens it.
 
 The host serves `bp` at /k/<slug>/laporan/ (old /k/<slug>/reports/ URLs redirect there) and
 finds migrations/ and translations/ by convention; kp_init_app adds the unusual parts, the
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 from app.kit import Manifest, Permission, Setting, _l, hookimpl, host
 
-from . import open311, stats, views, views_engage, views_staff  # noqa: F401 - routes
+from . import open311, stats, views, views_engage, views_loop, views_staff  # noqa: F401 - routes
+from .agencies import check_agencies
 from .blueprint import bp, open311_bp  # noqa: F401 - `bp` is served by convention
 from .cli import reports_cli
 from .geocoding import check_geocoder_url
@@ -85,6 +87,43 @@ def kp_plugin_manifest():
                 scope="city",  # the server calls it: only the city admin may change it
                 check=check_geocoder_url,
             ),
+            Setting(
+                "confirm_days",
+                "int",
+                14,
+                _l("Berapa hari pelapor dapat menjawab \u201cSudah beres?\u201d"),
+                help=_l(
+                    "Setelah laporan selesai, pelapor ditanya apakah masalahnya sudah beres. "
+                    "Tanpa jawaban sampai batas ini, laporan tetap selesai."
+                ),
+                min=1,
+                max=90,
+            ),
+            Setting(
+                "target_days",
+                "int",
+                7,
+                _l("Target waktu penanganan (hari)"),
+                help=_l(
+                    "Laporan terbuka yang lebih tua dari ini ditandai \u201cLewat target\u201d "
+                    "di antrean kerja."
+                ),
+                min=1,
+                max=365,
+            ),
+            Setting(
+                "agencies",
+                "text",  # not "lines": an empty list (no forwarding) must be saveable
+                "",
+                _l("OPD tujuan penerusan laporan"),
+                help=_l(
+                    "Satu OPD per baris: nama lalu alamat e-mail dalam kurung sudut, misalnya "
+                    "Dinas Pekerjaan Umum <dpu@pekalongankota.go.id>."
+                ),
+                max_length=4000,
+                scope="city",  # the server e-mails these addresses: only the city admin
+                check=check_agencies,
+            ),
         ),
         permissions=(
             Permission("reports.handle", _l("Menangani laporan: antrean kerja dan status")),
@@ -100,5 +139,6 @@ def kp_init_app(app):
     host(app).add_cli_command(reports_cli)
 
 
+from .admin_hooks import *  # noqa: E402,F403 - switching off, audit sentences
 from .hooks import *  # noqa: E402,F403 - the page, data, task and event hooks live in hooks.py
 from .media_access import kp_media_visible  # noqa: E402,F401 - who sees non-public files

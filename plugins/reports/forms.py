@@ -54,22 +54,14 @@ class ReportForm(IdempotentForm, FlaskForm):
     )
     lat = StringField(_l("Lintang (lat)"))
     lng = StringField(_l("Bujur (lng)"))
-    photos = MultipleFileField(
-        _l("Foto (maksimal 3)"),
-        description=_l("JPG, PNG atau WebP, masing-masing paling besar 10 MB."),
-    )
+    photos = MultipleFileField(_l("Foto (maksimal 3)"), description=_l("JPG, PNG atau WebP."))
     hide_name = BooleanField(_l("Sembunyikan nama saya dari publik"))
     confirm_new = HiddenField()
 
-    def photo_files(self):
-        return [f for f in (self.photos.data or []) if getattr(f, "filename", "")]
-
     def validate(self, extra_validators=None):
+        # The photos (how many, which are images) are checked by kit.PhotoUploads in the view.
         ok = super().validate(extra_validators)
         self.location = None
-        if len(self.photo_files()) > MAX_PHOTOS:
-            self.photos.errors = [*self.photos.errors, _l("Paling banyak 3 foto.")]
-            ok = False
         try:
             self.location = read_location(self.lat, self.lng)
         except MissingLocation:
@@ -143,6 +135,17 @@ class StatusForm(FlaskForm):
         id="staff-duplicate-of",
         description=_l("Hanya untuk status Duplikat: nomor (#) laporan asli di kelurahan ini."),
     )
+    photos = MultipleFileField(
+        _l("Foto tindak lanjut (maksimal 3)"),
+        id="staff-photos",
+        description=_l(
+            "Misalnya foto hasil perbaikan. Tampil di riwayat status. JPG, PNG atau WebP, "
+            "masing-masing paling besar 10 MB."
+        ),
+    )
+
+    def photo_files(self):
+        return [f for f in (self.photos.data or []) if getattr(f, "filename", "")]
 
     def __init__(self, report: Report, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,6 +171,9 @@ class StatusForm(FlaskForm):
                 )
             )
             return False
+        if len(self.photo_files()) > MAX_PHOTOS:
+            self.photos.errors = [*self.photos.errors, _("Paling banyak 3 foto.")]
+            ok = False
         if not ok:
             return False
         if note_required(report.status, target) and not (self.note.data or "").strip():
@@ -220,6 +226,67 @@ class StatusForm(FlaskForm):
             seen.add(node.id)
             node = node.duplicate_of
         return original
+
+
+class ReopenForm(FlaskForm):
+    """The reporter's "Masih rusak": the report goes back to `diproses` with their note."""
+
+    note = TextAreaField(
+        _l("Apa yang masih rusak?"),
+        id="reopen-note",
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Ceritakan apa yang masih rusak agar petugas dapat menindaklanjuti.")),
+            Length(max=MAX_NOTE, message=_l("Catatan paling banyak 2000 karakter.")),
+        ],
+        description=_l("Tampil di riwayat status laporan dan dikirim ke petugas."),
+        render_kw={"rows": 3, "maxlength": MAX_NOTE},
+    )
+
+
+class InternalNoteForm(IdempotentForm, FlaskForm):
+    body = TextAreaField(
+        _l("Catatan internal"),
+        id="internal-note",
+        filters=[strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=MAX_NOTE, message=_l("Catatan paling banyak 2000 karakter.")),
+        ],
+        description=_l("Hanya terlihat oleh petugas; tidak pernah tampil untuk warga."),
+        render_kw={"rows": 3, "maxlength": MAX_NOTE},
+    )
+
+
+class AssignForm(FlaskForm):
+    """Who handles the report: a staff member of this kelurahan who may handle reports, or
+    nobody. Choices are set by the view from those who hold `reports.handle` here."""
+
+    assignee = SelectField(
+        _l("Ditangani oleh"),
+        id="assignee",
+        validate_choice=False,  # checked by the view: an outsider answers 404
+    )
+
+
+class ForwardForm(FlaskForm):
+    agency = SelectField(
+        _l("Teruskan ke OPD"),
+        id="forward-agency",
+        validators=[DataRequired(REQUIRED)],
+        invalid_choice_message=INVALID_CHOICE,
+    )
+    note = TextAreaField(
+        _l("Catatan untuk OPD"),
+        id="forward-note",
+        filters=[strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=MAX_NOTE, message=_l("Catatan paling banyak 2000 karakter.")),
+        ],
+        description=_l("Dikirim lewat e-mail bersama tautan laporan; tidak tampil untuk publik."),
+        render_kw={"rows": 3, "maxlength": MAX_NOTE},
+    )
 
 
 class HideForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""Who may see a report's photos. A hidden report's photos are not public files: the core
+"""Who may see a report's photos (its own and those staff attach to status updates). A
+hidden report's photos are not public files: the core
 serves them only to those who may open the report (its reporter, staff who handle or
 moderate reports there) and answers 404 to everyone else.
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.kit import can, db, hookimpl, scoped_to, set_media_public
 
-from .models import Report, ReportPhoto
+from .models import Report, ReportPhoto, ReportUpdate, UpdatePhoto
 
 
 def photos_public(report: Report) -> bool:
@@ -24,8 +25,10 @@ def photos_public(report: Report) -> bool:
 
 
 def _photo_files(report: Report):
-    """Every stored size of every photo: a thumbnail is as public as its photo."""
-    return [media for photo in report.photos for media in photo.files()]
+    """Every stored size of every photo, the updates' too: a thumbnail is as public as its
+    photo."""
+    photos = [*report.photos, *(p for update in report.updates for p in update.photos)]
+    return [media for photo in photos for media in photo.files()]
 
 
 def sync_photos_public(report: Report) -> None:
@@ -48,6 +51,11 @@ def _sync_before_flush(session, flush_context, instances) -> None:
     reports |= {obj for obj in session.dirty if isinstance(obj, Report)}
     # A photo added to a report that is already hidden is not public either.
     reports |= {obj.report for obj in session.new if isinstance(obj, ReportPhoto) and obj.report}
+    reports |= {
+        obj.update.report
+        for obj in session.new
+        if isinstance(obj, UpdatePhoto) and obj.update is not None and obj.update.report
+    }
     for report in reports:
         if _visibility_changed(report) or not photos_public(report):
             sync_photos_public(report)
@@ -61,6 +69,13 @@ def kp_media_visible(media, kelurahan, user):
         .join(ReportPhoto, ReportPhoto.report_id == Report.id)
         .where(or_(ReportPhoto.media_id == media.id, ReportPhoto.thumb_id == media.id))
     ).scalar_one_or_none()
+    if report is None:
+        report = db.session.execute(
+            select(Report)
+            .join(ReportUpdate, ReportUpdate.report_id == Report.id)
+            .join(UpdatePhoto, UpdatePhoto.update_id == ReportUpdate.id)
+            .where(or_(UpdatePhoto.media_id == media.id, UpdatePhoto.thumb_id == media.id))
+        ).scalar_one_or_none()
     if report is None:
         return None
     if photos_public(report):

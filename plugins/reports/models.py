@@ -1,5 +1,6 @@
-"""Community reports (laporan warga): the report, its photos, status history, support,
-followers, comments, flags, and the Open311 API keys of a kelurahan."""
+"""Community reports (laporan warga): the report, its photos, status history (with photos),
+support, followers, comments, flags, staff's internal notes, forwards to city agencies,
+and the Open311 API keys of a kelurahan."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -74,8 +76,14 @@ class Report(TenantMixin, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The staff member handling it (one who holds `reports.handle` here).
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # When the reporter answered "Sudah beres" to the latest closing (older than `closed_at`
+    # means the answer was for an earlier closing).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     photos: Mapped[list[ReportPhoto]] = relationship(
         back_populates="report", order_by="ReportPhoto.position", cascade="all, delete-orphan"
     )
@@ -83,6 +91,9 @@ class Report(TenantMixin, db.Model):
         back_populates="report", order_by="ReportUpdate.id", cascade="all, delete-orphan"
     )
     duplicate_of: Mapped[Report | None] = relationship(remote_side=[id])
+    forwards: Mapped[list[ReportForward]] = relationship(
+        back_populates="report", order_by="ReportForward.id", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         CheckConstraint(_in("status", STATUS_VALUES), name="status_known"),
@@ -110,7 +121,20 @@ class Report(TenantMixin, db.Model):
 THUMB_SIDE = 480  # px, the longer side of the copy a report's page shows (sharp on phones)
 
 
-class ReportPhoto(TenantMixin, db.Model):
+class _Sizes:
+    """A photo stored twice: `media`, the full image, and `thumb`, a THUMB_SIDE copy."""
+
+    @property
+    def shown(self) -> Media:
+        """The image to show on a page: the thumbnail, or the full photo when there is none."""
+        return self.thumb or self.media
+
+    def files(self) -> list[Media]:
+        """Every stored size of this photo."""
+        return [m for m in (self.media, self.thumb) if m is not None]
+
+
+class ReportPhoto(_Sizes, TenantMixin, db.Model):
     __tablename__ = "reports_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,15 +147,6 @@ class ReportPhoto(TenantMixin, db.Model):
     report: Mapped[Report] = relationship(back_populates="photos")
     media: Mapped[Media] = relationship(foreign_keys=[media_id])
     thumb: Mapped[Media | None] = relationship(foreign_keys=[thumb_id])
-
-    @property
-    def shown(self) -> Media:
-        """The image to show on a page: the thumbnail, or the full photo when there is none."""
-        return self.thumb or self.media
-
-    def files(self) -> list[Media]:
-        """Every stored size of this photo."""
-        return [m for m in (self.media, self.thumb) if m is not None]
 
 
 class ReportUpdate(TenantMixin, db.Model):
@@ -146,9 +161,63 @@ class ReportUpdate(TenantMixin, db.Model):
     to_status: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The reporter's own answer to a closing ("Sudah beres" / "Masih rusak"), not staff's.
+    by_reporter: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     report: Mapped[Report] = relationship(back_populates="updates")
     actor: Mapped[User | None] = relationship()
+    photos: Mapped[list[UpdatePhoto]] = relationship(
+        back_populates="update", order_by="UpdatePhoto.position", cascade="all, delete-orphan"
+    )
+
+
+class UpdatePhoto(_Sizes, TenantMixin, db.Model):
+    """A photo staff attach to a status update (the repair done, say); as public as its
+    report."""
+
+    __tablename__ = "reports_update_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("reports_update.id"), index=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id"))
+    thumb_id: Mapped[int] = mapped_column(ForeignKey("media.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    update: Mapped[ReportUpdate] = relationship(back_populates="photos")
+    media: Mapped[Media] = relationship(foreign_keys=[media_id])
+    thumb: Mapped[Media] = relationship(foreign_keys=[thumb_id])
+
+
+class ReportNote(TenantMixin, db.Model):
+    """Staff's internal note on a report: never on a public page, in Open311, a
+    notification or an export."""
+
+    __tablename__ = "reports_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports_report.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class ReportForward(TenantMixin, db.Model):
+    """A report forwarded to a city agency (OPD) by e-mail. The agency's name is public
+    ("Diteruskan ke ..."); the note and the address are for staff."""
+
+    __tablename__ = "reports_forward"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports_report.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="forwards")
 
 
 class ReportSupport(TenantMixin, db.Model):

@@ -15,17 +15,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.kit import (
     EmptyForm,
+    ImageRejected,
     audit,
     db,
     emit,
     get_or_404,
-    notify,
     page_number,
     permission_required,
+    remove_media_files,
     safe_next,
     utcnow,
 )
@@ -35,9 +36,12 @@ from .blueprint import bp
 from .forms import FLAG_REASONS, ApiKeyForm, HideForm, StatusForm
 from .labels import STATUS_LABELS
 from .lookups import get_report, page_context
-from .models import STATUS_VALUES, Report, ReportComment, ReportFlag, ReportFollow, ReportUpdate
+from .loop import past_target
+from .models import STATUS_VALUES, Report, ReportComment, ReportFlag, ReportUpdate
+from .notices import notify_status_change
 from .pages import render_report_page
-from .queries import apply_filters, categories, support_counts, unreviewed_flags
+from .photos import attach_photos
+from .queries import apply_filters, categories, settings, support_counts, unreviewed_flags
 from .workflow import is_closed
 
 QUEUE_PER_PAGE = 25
@@ -72,7 +76,8 @@ def read_queue_filters(args) -> dict:
     age = args.get("age") or ""
     if age not in AGES:
         age = ""
-    return {"status": status, "category": category, "age": age}
+    mine = "1" if args.get("mine") == "1" else ""
+    return {"status": status, "category": category, "age": age, "mine": mine}
 
 
 @bp.get("/kelola")
@@ -89,7 +94,10 @@ def work_queue():
     )
     if filters["age"]:
         query = query.where(Report.created_at < utcnow() - timedelta(days=AGES[filters["age"]]))
-    query = query.options(selectinload(Report.reporter)).order_by(
+    if filters["mine"]:
+        query = query.where(Report.assignee_id == current_user.id)
+    # Joined, not selected in: a page with no assignee at all costs the same statements.
+    query = query.options(selectinload(Report.reporter), joinedload(Report.assignee)).order_by(
         case((Report.first_response_at.is_(None), 0), else_=1),
         Report.created_at,
         Report.id,
@@ -103,6 +111,8 @@ def work_queue():
         supports=support_counts(ids),
         flags=flags,
         now=utcnow(),
+        target_days=settings()["target_days"],
+        past_target=past_target,
         age_labels=AGE_LABELS,
         **page_context(filters=filters),
     )
@@ -121,16 +131,20 @@ def change_status(report_id: int):
     before, target = report.status, form.to_status.data
     note = (form.note.data or "").strip()
     now = utcnow()
-    report.status = target
-    db.session.add(
-        ReportUpdate(
-            report_id=report.id,
-            actor_id=current_user.id,
-            from_status=before,
-            to_status=target,
-            note=note,
-        )
+    update = ReportUpdate(
+        actor_id=current_user.id,
+        from_status=before,
+        to_status=target,
+        note=note,
     )
+    report.updates.append(update)
+    try:
+        stored = attach_photos(update, form.photo_files())
+    except ImageRejected as exc:
+        db.session.rollback()
+        form.photos.errors = [*form.photos.errors, exc.message]
+        return _report_page_with(report_id, status=form)
+    report.status = target
     if report.first_response_at is None:
         report.first_response_at = now
     report.closed_at = now if is_closed(target) else None
@@ -138,6 +152,8 @@ def change_status(report_id: int):
     after = {"status": target, "note": note}
     if form.original is not None:
         after["duplicate_of"] = form.original.id
+    if stored:
+        after["photos"] = len(stored) // 2  # each photo is stored in two sizes
     audit(
         "report.status_changed",
         "report",
@@ -147,57 +163,15 @@ def change_status(report_id: int):
         after=after,
     )
     notify_status_change(report, target, note)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        remove_media_files(stored)
+        raise
     emit("reports.status_changed", {"report_id": report.id, "from": before, "to": target})
     flash(_("Status laporan diubah menjadi %(status)s.", status=STATUS_LABELS[target]), "success")
     return redirect(url_for("reports.show", report_id=report.id))
-
-
-NOTE_IN_MESSAGE = 300  # characters of the note a notification carries; the page has it all
-
-
-def notify_status_change(report: Report, target: str, note: str = "") -> None:
-    """Tell the reporter and every follower once each, but not the staff member acting,
-    with the staff's public note: "Selesai" alone does not say what was done."""
-    recipients = {}
-    if report.reporter is not None:
-        recipients[report.reporter.id] = report.reporter
-    follows = db.session.execute(
-        select(ReportFollow)
-        .where(ReportFollow.report_id == report.id)
-        .options(selectinload(ReportFollow.user))
-        .order_by(ReportFollow.id)
-    ).scalars()
-    for follow in follows:
-        recipients.setdefault(follow.user_id, follow.user)
-    recipients.pop(current_user.id, None)
-    url = url_for("reports.show", report_id=report.id)
-    for user in recipients.values():
-        if not user.is_active_account:
-            continue
-        message = (
-            _l(
-                "Laporan #%(id)s \u201c%(title)s\u201d kini berstatus %(status)s. "
-                "Catatan petugas: %(note)s",
-                id=report.id,
-                title=report.title,
-                status=STATUS_LABELS[target],
-                note=note if len(note) <= NOTE_IN_MESSAGE else note[:NOTE_IN_MESSAGE] + "…",
-            )
-            if note
-            else _l(
-                "Laporan #%(id)s \u201c%(title)s\u201d kini berstatus %(status)s.",
-                id=report.id,
-                title=report.title,
-                status=STATUS_LABELS[target],
-            )
-        )
-        notify(
-            user,
-            message,
-            url=url,
-            kelurahan=g.kelurahan,
-        )
 
 
 # -- moderation --------------------------------------------------------------------------------
