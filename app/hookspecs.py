@@ -27,6 +27,7 @@ import pluggy
 if TYPE_CHECKING:  # imported for annotations only: the core's models and host types
     from flask import Flask
 
+    from .audit import AuditObject, AuditPhrase
     from .models import Kelurahan, Media, User
     from .plugins import (
         Dataset,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # imported for annotations only: the core's models and host t
         SearchHit,
         StaffTask,
     )
+    from .switch_off import OffImpact
 
 hookspec = pluggy.HookspecMarker("kelurahan_pintar")
 
@@ -209,6 +211,23 @@ def kp_open_data(kelurahan: Kelurahan) -> list[Dataset]:
     """
 
 
+@hookspec
+def kp_complaint_channels(kelurahan: Kelurahan) -> list[NavItem]:
+    """Return the places on this site where a resident of the kelurahan files a complaint.
+
+    Called by the kelurahan home page for its "Ke mana mengadu" box. A plugin that takes
+    complaints or reports returns a `NavItem` to its form (the label says what to do).
+    While no plugin switched on there returns one, the page names the city's own channel
+    (Pengaturan kota) and SP4N-LAPOR! instead, so a resident always learns where to go.
+
+    Example::
+
+        @hookimpl
+        def kp_complaint_channels(kelurahan):
+            return [NavItem(_l("Kirim pengaduan"), url_for("complaints.new"), order=10)]
+    """
+
+
 # --------------------------------------------------------------------------------------------
 # The city and staff: called for the city's pages, and for staff's work.
 # --------------------------------------------------------------------------------------------
@@ -277,6 +296,54 @@ def kp_media_visible(media: Media, kelurahan: Kelurahan, user: User | None) -> b
             if photo is None:
                 return None
             return user is not None and can("notices.post", user=user, kelurahan=kelurahan)
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Switching off and the audit log: what an admin reads before and after a change.
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kp_plugin_off_impact(kelurahan: Kelurahan) -> list[OffImpact | str]:
+    """Say what residents and staff of `kelurahan` lose when the plugin is switched off there.
+
+    Called for the plugin being switched off only (it is still on), inside the kelurahan's
+    scope, when its admin opens the confirmation page (Kelola → Plugin → Matikan). The core
+    already lists the plugin's pages, menu entries, map layers and home widgets; return
+    short Indonesian sentences about the plugin's live data there, counted in a query or
+    two. Return an `OffImpact` to have the core also tell some groups' leaders (the shops
+    that stop showing) when the admin confirms. Nothing is deleted by switching off: say so
+    if it helps. A hook that raises is logged and left out of the page.
+
+    Example::
+
+        @hookimpl
+        def kp_plugin_off_impact(kelurahan):
+            n = count_rows(select(Notice).where(Notice.published))
+            return [_l("%(n)s pengumuman tidak lagi tampil untuk warga; data tidak dihapus "
+                       "dan kembali saat dinyalakan lagi.", n=n)]
+    """
+
+
+@hookspec
+def kp_audit_phrases() -> list[AuditPhrase | AuditObject]:
+    """Return how the audit log says the plugin's own actions and names its objects.
+
+    Called (for every installed plugin, switched on anywhere or not) when an audit page is
+    shown. An `AuditPhrase` turns an action the plugin records with `audit()` into a
+    sentence with `%(actor)s` and `%(object)s` ("Petugas Budi menyetujui toko “Batik
+    Sari”"); an `AuditObject` names objects of one `obj_type`, looking their names up for
+    the whole page at once. Actions without a phrase still read as a plain sentence.
+
+    Example::
+
+        @hookimpl
+        def kp_audit_phrases():
+            return [
+                AuditObject("notice", _l("pengumuman “%(name)s”"), notice_titles),
+                AuditPhrase("notices.published", _l("%(actor)s menerbitkan %(object)s")),
+            ]
     """
 
 

@@ -181,3 +181,27 @@ def set_grant(kelurahan, permission: str, role: str, granted: bool, actor=None) 
     )
     caching.bump_after_commit(db.session, caching.CONFIG, caching.kelurahan_stamp(kelurahan.id))
     return True
+
+
+def active_accounts_with_roles(kelurahan, roles, *, except_id=None) -> list:
+    """Active accounts holding one of `roles` in `kelurahan`, by name (one query)."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import RoleAssignment, User
+
+    if not roles:
+        return []
+    query = (
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.kelurahan_id == kelurahan.id,
+            RoleAssignment.role.in_(list(roles)),
+            User.is_active_account.is_(True),
+        )
+        .order_by(User.display_name, User.id)
+    )
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    return list(db.session.execute(query).scalars())

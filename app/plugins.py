@@ -816,6 +816,18 @@ class PluginHost:
             answers.append((impl.plugin_name, _flatten(value)))
         return answers
 
+    def collect_from(self, plugin_id: str, hook_name: str, scope, /, **kwargs) -> list[Any]:
+        """Like `collect`, asking one plugin only (what it would lose when switched off)."""
+        results: list[Any] = []
+        for impl in self._impls(hook_name, scope):
+            if impl.plugin_name != plugin_id:
+                continue
+            try:
+                results.extend(_flatten(self.call_one(impl, kwargs)))
+            except Exception:
+                self._failed(impl.plugin_name, hook_name)
+        return results
+
     def cached(self, hook_name: str, kelurahan, variant: str, compute, /, **kwargs) -> list:
         """Each enabled plugin's answer to `hook_name`, turned into cacheable values by
         `compute(plugin name, answers)` (which returns (values, cacheable)), and cached per

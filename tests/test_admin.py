@@ -426,7 +426,9 @@ def test_bad_logo_is_refused(client, login_as, make_upload, message):
 
 
 def set_notices(client, enabled: bool):
-    return client.post(f"{ADMIN}/plugin/notices/status", data={"enabled": "1" if enabled else "0"})
+    """On in one step; off as the confirmation page does (see test_plugin_switch_off.py)."""
+    data = {"enabled": "1"} if enabled else {"enabled": "0", "confirm": "1"}
+    return client.post(f"{ADMIN}/plugin/notices/status", data=data)
 
 
 def notices_visible(client, slug: str = "kauman") -> dict[str, bool]:
@@ -485,7 +487,7 @@ def test_enabling_and_disabling_a_plugin(client, login_as):
     assert (on.object_id, on.before, on.after) == ("notices", {"enabled": False}, {"enabled": True})
     assert (off.before, off.after) == ({"enabled": True}, {"enabled": False})
     log = text(client.get(f"{ADMIN}/audit"))
-    assert "plugin.enabled" in log and "plugin.disabled" in log
+    assert "menyalakan Papan pengumuman" in log and "mematikan Papan pengumuman" in log
 
 
 def test_unknown_plugin_is_not_found(client, login_as):
@@ -637,6 +639,6 @@ def test_plugin_switch_with_htmx_answers_with_the_row_only(client, login_as):
     assert "Papan pengumuman diaktifkan." in html and "Matikan" in html
     assert "HX-Request" in response.headers["Vary"]
     assert client.get("/k/kauman/pengumuman/").status_code == 200
-    plain = client.post(f"{ADMIN}/plugin/notices/status", data={"enabled": "0"})
+    plain = client.post(f"{ADMIN}/plugin/notices/status", data={"enabled": "0", "confirm": "1"})
     assert plain.status_code == 302
     assert client.get("/k/kauman/pengumuman/").status_code == 404

@@ -74,7 +74,7 @@ def test_a_switch_made_on_one_worker_is_seen_by_another_at_once(app, client, sec
 
     worker_a.post("/k/kauman/admin/plugin/notices/status", data={"enabled": "1"})
     assert worker_b.get("/k/kauman/pengumuman/").status_code == 200
-    worker_a.post("/k/kauman/admin/plugin/notices/status", data={"enabled": "0"})
+    worker_a.post("/k/kauman/admin/plugin/notices/status", data={"enabled": "0", "confirm": "1"})
     assert worker_b.get("/k/kauman/pengumuman/").status_code == 404
 
 

@@ -77,7 +77,7 @@ def test_appointing_an_admin(client, factory, login_as, by):
     page = text(client.get("/kota/"))
     assert "Pak Lurah" in section(page, "<h2>Kecamatan Pekalongan Barat</h2>")
     log = text(client.get("/kota/audit"))
-    assert "role.changed" in log and "Sapuro Kebulen" in log
+    assert "menjadikan Pak Lurah admin kelurahan" in log and "Sapuro Kebulen" in log
 
     act_as(client, candidate)
     assert client.get("/k/sapuro-kebulen/admin/plugin").status_code == 200

@@ -207,6 +207,27 @@ def test_hook_kp_open_data(app, client, factory):
     assert client.get("/k/kauman/data-terbuka/tidak-ada.csv").status_code == 404
 
 
+def test_hook_kp_complaint_channels(app, client, extra_plugin):
+    """A plugin's complaint form replaces the outside channels where it is switched on."""
+
+    class Complaints:
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return manifest("complaints")
+
+        @hookimpl
+        def kp_complaint_channels(self, kelurahan):
+            return [NavItem("Kirim pengaduan", f"/k/{kelurahan.slug}/pengaduan-uji", order=10)]
+
+    extra_plugin(Complaints(), "complaints")
+    enable_plugin(app, "complaints", "kauman")
+    page = client.get("/k/kauman/").get_data(as_text=True)
+    assert 'href="/k/kauman/pengaduan-uji"' in page and "Kirim pengaduan" in page
+    assert "lapor.go.id" not in page
+    page = client.get("/k/medono/").get_data(as_text=True)
+    assert "pengaduan-uji" not in page and "https://www.lapor.go.id" in page
+
+
 # -- the city and staff ----------------------------------------------------------------------
 
 
@@ -406,6 +427,69 @@ def test_hook_kp_media_visible(app, client, login_as, extra_plugin):
     assert client.get("/media/galeri/lain.jpg").status_code == 404  # every plugin said None
     enable_plugin(app, "gallery", "kauman", enabled=False)
     assert client.get("/media/galeri/rahasia.jpg").status_code == 404
+
+
+# -- switching off and the audit log (more in test_plugin_switch_off.py, test_audit_sentences.py)
+
+
+def test_hook_kp_plugin_off_impact(app, client, login_as, extra_plugin):
+    """Asked of the plugin being switched off only, in its kelurahan's scope; its sentences
+    are on the confirmation page."""
+    calls = []
+
+    class Shelf:
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return manifest("shelf")
+
+        @hookimpl
+        def kp_plugin_off_impact(self, kelurahan):
+            calls.append(kelurahan.slug)
+            return [f"4 rak di {kelurahan.name} tidak lagi tampil"]
+
+    extra_plugin(Shelf(), "shelf")
+    enable_plugin(app, "shelf", "kauman")
+    enable_plugin(app, "notices", "kauman")
+    login_as("admin", "kauman")
+    assert client.get("/k/kauman/admin/plugin/notices/matikan").status_code == 200
+    assert calls == []  # another plugin's confirmation does not ask it
+    page = client.get("/k/kauman/admin/plugin/shelf/matikan").get_data(as_text=True)
+    assert "4 rak di Kauman tidak lagi tampil" in page and calls == ["kauman"]
+
+
+def test_hook_kp_audit_phrases(app, client, login_as, extra_plugin):
+    """A plugin phrases its actions and names its objects, looked up once for the page."""
+    from app import audit
+
+    lookups = []
+
+    def shelf_names(ids):
+        lookups.append(ids)
+        return {i: f"Rak {i}" for i in ids}
+
+    class Shelf:
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return manifest("shelf")
+
+        @hookimpl
+        def kp_audit_phrases(self):
+            return [
+                audit.AuditObject("shelf", "rak “%(name)s”", shelf_names),
+                audit.AuditPhrase("shelf.emptied", "%(actor)s mengosongkan %(object)s"),
+            ]
+
+    extra_plugin(Shelf(), "shelf")
+    admin = login_as("admin", "kauman", name="Siti")
+    with app.test_request_context():
+        for shelf_id in (1, 2, 3):
+            audit.record(
+                "shelf.emptied", "shelf", shelf_id, kelurahan=kelurahan("kauman"), actor=admin
+            )
+        _db.session.commit()
+    page = client.get("/k/kauman/admin/audit").get_data(as_text=True)
+    assert "Admin Siti mengosongkan rak “Rak 3”" in page
+    assert lookups == [["1", "2", "3"]]
 
 
 # -- the example plugin, switched off in one kelurahan ---------------------------------------

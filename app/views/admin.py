@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import audit, caching, permissions, tenancy
+from .. import audit, caching, permissions, switch_off, tenancy
 from ..auth import admin_required, end_sessions, staff_required
 from ..extensions import db, htmx
 from ..forms import (
@@ -31,11 +31,11 @@ from ..forms import (
     IdentityForm,
     RoleForm,
 )
-from ..media import ImageRejected, save_upload
 from ..models import AuditEntry, Group, GroupMember, Role, RoleAssignment, User, utcnow
 from ..notify import notify
 from ..paging import page_number
 from ..plugins import DIMENSIONS, Event, SettingError, host
+from ..uploads import PhotoUploads
 from ..urls import public_url, safe_next
 from .account import issue_password_reset
 
@@ -79,7 +79,15 @@ def index():
             select(func.count()).select_from(Group).where(Group.verified_at.is_(None))
         ),
     }
-    return render_template("admin/index.html", counts=counts)
+    from ..auth import is_admin
+    from ..setup_checklist import setup_checklist
+
+    # Only admins can fix the identity and the plugins; petugas would see a list they
+    # cannot act on.
+    checklist = setup_checklist(g.kelurahan) if is_admin(g.kelurahan) else None
+    if checklist is not None and checklist.complete:
+        checklist = None
+    return render_template("admin/index.html", counts=counts, checklist=checklist)
 
 
 @bp.route("/identitas", methods=["GET", "POST"])
@@ -87,15 +95,15 @@ def index():
 def identity():
     kelurahan = g.kelurahan
     form = IdentityForm(obj=kelurahan)
-    if form.validate_on_submit():
+    # A logo chosen in a refused POST is kept (pending) and comes back with the form.
+    logo = PhotoUploads(form.logo, "core.identity.logo", max_count=1, subdir="logo")
+    valid = form.validate_on_submit()
+    if logo.receive(form) and valid:
         before = _identity_snapshot(kelurahan)
-        upload = form.logo.data
-        if upload and getattr(upload, "filename", ""):
-            try:
-                kelurahan.logo = save_upload(upload, kelurahan=kelurahan, subdir="logo")
-            except ImageRejected as exc:
-                form.logo.errors.append(exc.message)
-                return render_template("admin/identity.html", form=form), 422
+        if logo.media:
+            kelurahan.logo = logo.media[0]
+            kelurahan.logo.public = True  # shown on the kelurahan's public pages
+            logo.used()
         kelurahan.description = (form.description.data or "").strip() or None
         kelurahan.address = (form.address.data or "").strip() or None
         kelurahan.phone = (form.phone.data or "").strip() or None
@@ -435,10 +443,34 @@ def plugins():
 @bp.post("/plugin/<plugin_id>/status")
 @admin_required
 def toggle_plugin(plugin_id: str):
+    """Switch on in one step; switch off only from the confirmation page (`confirm=1`),
+    telling the people it named, in the same transaction as the switch."""
     manifest = _manifest_or_404(plugin_id)
     EmptyForm().validate_on_submit() or abort(400)
+    kp = host()
     enabled = request.form.get("enabled") == "1"
-    error = host().switch(g.kelurahan, plugin_id, enabled, actor=current_user)
+    switching_off = not enabled and kp.is_enabled(g.kelurahan, plugin_id)
+    if switching_off and request.form.get("confirm") != "1":
+        target = url_for("admin.confirm_plugin_off", plugin_id=plugin_id)
+        if htmx:
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target, 303)
+    # Asked before the switch: a plugin switched off is no longer called.
+    who = (
+        switch_off.impact(g.kelurahan, plugin_id, current_user, pages=False)
+        if switching_off
+        else None
+    )
+    error = kp.set_enabled(g.kelurahan, plugin_id, enabled, actor=current_user)
+    if error:
+        db.session.rollback()
+    else:
+        if who is not None:
+            switch_off.notify_switched_off(g.kelurahan, plugin_id, current_user, who)
+        db.session.commit()
+        kp.emit_switch(g.kelurahan, plugin_id, enabled, current_user)
     if error:
         message, category = error, "error"
     else:
@@ -458,6 +490,29 @@ def toggle_plugin(plugin_id: str):
         )
     flash(message, category)
     return redirect(url_for("admin.plugins") + f"#plugin-{plugin_id}")
+
+
+@bp.get("/plugin/<plugin_id>/matikan")
+@admin_required
+def confirm_plugin_off(plugin_id: str):
+    """Before switching off: what residents and staff lose here, and who will be told."""
+    manifest = _manifest_or_404(plugin_id)
+    kp = host()
+    if not kp.is_enabled(g.kelurahan, plugin_id):
+        flash(_("%(name)s sudah nonaktif.", name=manifest.name), "info")
+        return redirect(url_for("admin.plugins") + f"#plugin-{plugin_id}")
+    dependants = [
+        m
+        for m in kp.manifests.values()
+        if plugin_id in m.requires and kp.is_enabled(g.kelurahan, m.id)
+    ]
+    return render_template(
+        "admin/plugin_off.html",
+        manifest=manifest,
+        impact=switch_off.impact(g.kelurahan, plugin_id, current_user),
+        dependants=dependants,
+        form=EmptyForm(),
+    )
 
 
 @bp.route("/plugin/<plugin_id>/pengaturan", methods=["GET", "POST"])
@@ -552,8 +607,9 @@ def audit_log():
     query = (
         select(AuditEntry)
         .where(AuditEntry.kelurahan_id == g.kelurahan.id)
-        .options(selectinload(AuditEntry.actor))
+        .options(*audit.query_options())
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     )
     pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
-    return render_template("admin/audit.html", pagination=pagination)
+    lines = audit.describe(pagination.items)
+    return render_template("admin/audit.html", pagination=pagination, lines=lines)

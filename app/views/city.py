@@ -179,11 +179,12 @@ def audit_log():
     page = page_number()
     pagination = db.paginate(
         select(AuditEntry)
-        .options(selectinload(AuditEntry.actor))
+        .options(*audit.query_options())
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
         page=page,
         per_page=50,
         error_out=False,
     )
     names = {k.id: k.name for k in all_kelurahan()}
-    return render_template("city/audit.html", pagination=pagination, names=names)
+    lines = audit.describe(pagination.items)
+    return render_template("city/audit.html", pagination=pagination, names=names, lines=lines)

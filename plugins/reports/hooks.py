@@ -36,6 +36,7 @@ from .stats import counts_by_category, medians, this_month
 
 __all__ = [
     "kp_nav_items",
+    "kp_complaint_channels",
     "kp_map_layers",
     "kp_dimension_metrics",
     "kp_home_widgets",
@@ -49,6 +50,12 @@ __all__ = [
 @hookimpl
 def kp_nav_items(kelurahan, user):
     return [NavItem(_l("Laporan"), url_for("reports.index", kelurahan_slug=kelurahan.slug), 20)]
+
+
+@hookimpl
+def kp_complaint_channels(kelurahan):
+    new_report = url_for("reports.new", kelurahan_slug=kelurahan.slug)
+    return [NavItem(_l("Buat laporan warga"), new_report, 10)]
 
 
 CLOSED_VALUES = tuple(sorted(s.value for s in CLOSED))
@@ -148,6 +155,22 @@ def kp_staff_tasks(kelurahan, user):
                 url_for("reports.work_queue", kelurahan_slug=kelurahan.slug),
                 oldest,
                 order=20,
+            )
+        )
+        count, oldest = count_and_oldest(
+            _public(kelurahan).where(
+                Report.assignee_id == user.id, Report.status.not_in(CLOSED_VALUES)
+            ),
+            Report.created_at,
+        )
+        tasks.append(
+            StaffTask(
+                "reports-assigned",
+                _l("Laporan terbuka yang ditugaskan kepada saya"),
+                count,
+                url_for("reports.work_queue", kelurahan_slug=kelurahan.slug, mine="1"),
+                oldest,
+                order=21,
             )
         )
     if can("reports.moderate", user=user, kelurahan=kelurahan):
