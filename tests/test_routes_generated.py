@@ -32,6 +32,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.models import Place as GazetteerPlace
 from plugins.reports.apikeys import issue_key
 from plugins.reports.models import Report, ReportComment, ReportUpdate
 from plugins.umkm.models import Product, ProductFlag, ProductPhoto, Shop
@@ -57,6 +58,9 @@ PUBLIC = {
     "moved": "a plugin's former URL, redirected permanently to its current one",
     "public.set_language": "choosing a language works before signing in",
     "public.healthz": "health check for the load balancer",
+    "public.privacy": "the privacy policy, read before signing up",
+    "public.web_manifest": "the web app manifest, fetched by browsers before any sign-in",
+    "public.favicon": "the favicon browsers ask for on every site",
     "account.login": "the sign-in page itself",
     "account.signup": "creating an account",
     "account.signup_sent": "after signing up: 'check your messages for the link'",
@@ -149,6 +153,8 @@ POST_DATA = {
     "admin.set_role": lambda w: {"role": "petugas"},
     "admin.toggle_plugin": lambda w: {"enabled": "0"},
     "admin.plugin_settings": lambda w: {"per_page": "20"},
+    "places.index": lambda w: {"kind": "jalan", "name": "Jl. Tanpa Token"},
+    "places.edit": lambda w: {"kind": "jalan", "name": "Jl. Diubah Tanpa Token"},
     "reports.new": lambda w: {
         "category": "Jalan rusak",
         "title": "Jalan berlubang tanpa token",
@@ -233,6 +239,7 @@ class Place:
     product_id: int
     photo_id: int
     spare_group_id: int  # a verified UMKM group without a shop, led by the admin
+    place_id: int  # an entry of the offline gazetteer (admin "Tempat & jalan")
     marker: str  # appears in the names of every row planted here
 
 
@@ -293,6 +300,15 @@ def _place(app, db, slug: str) -> Place:
     shop, product, photo = _plant_umkm(app, db, slug, group, marker)
     # The leader may open a shop for this one (umkm.open_shop).
     spare_group = make_group(slug, leader=admin, name=f"Kelompok Cadangan {marker}")
+    gazetteer_place = GazetteerPlace(
+        kelurahan_id=home.id,
+        kind="tempat",
+        name=f"Balai {marker}",
+        search_key=f"balai {marker.lower()}",
+        source="staff",
+    )
+    db.session.add(gazetteer_place)
+    db.session.commit()
     return Place(
         slug=slug,
         kelurahan_id=group.kelurahan_id,
@@ -311,6 +327,7 @@ def _place(app, db, slug: str) -> Place:
         product_id=product.id,
         photo_id=photo.id,
         spare_group_id=spare_group.id,
+        place_id=gazetteer_place.id,
         marker=marker,
     )
 
@@ -409,6 +426,7 @@ FOREIGN_IDS = {
     "shop_id": lambda p: p.shop_id,
     "product_id": lambda p: p.product_id,
     "photo_id": lambda p: p.photo_id,
+    "place_id": lambda p: p.place_id,
 }
 
 # Values for the other URL arguments, valid in the given kelurahan.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from flask import (
@@ -14,13 +15,16 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from .. import maplayers
+from ..city_settings import city_complaint_channel, core_settings, tel_href
 from ..directory import all_kelurahan, by_kecamatan
 from ..exports import csv_response, geojson_response
 from ..extensions import csrf
@@ -104,6 +108,10 @@ def kelurahan_home():
     )
     layers = kp.cached("kp_map_layers", kelurahan, "list", _layer_specs, kelurahan=kelurahan)
     features = [kp.manifests[pid] for pid in kp.enabled_ids(kelurahan)]
+    channels = sorted(
+        kp.collect("kp_complaint_channels", kelurahan, kelurahan=kelurahan),
+        key=lambda item: item.order,
+    )
     return render_template(
         "public/kelurahan_home.html",
         kelurahan=kelurahan,
@@ -112,6 +120,10 @@ def kelurahan_home():
         layers_json=layers,
         features=features,
         dimensions=DIMENSIONS,
+        office_tel=tel_href(kelurahan.phone),
+        default_hours=(core_settings()["office_hours"] or "").strip(),
+        complaint_channels=channels,
+        city_channel=city_complaint_channel(),
     )
 
 
@@ -205,6 +217,73 @@ def set_language():
         current_user.locale = code
         db.session.commit()
     return response
+
+
+@bp.get("/kebijakan-privasi")
+def privacy():
+    """What the platform keeps about people, why, who sees it, and how to ask for a copy or
+    a deletion (UU PDP No. 27/2022)."""
+    return render_template("public/privacy.html", city_channel=city_complaint_channel())
+
+
+# The colours of static/css/app.css (--green, --bg): the phone's title bar and splash screen.
+THEME_COLOUR = "#0b6e4f"
+BACKGROUND_COLOUR = "#f5f7f6"
+
+
+@bp.get("/manifest.webmanifest")
+def web_manifest():
+    """The web app manifest, so a phone can put the site on its home screen."""
+    icon = "icons/icon-{size}.png"
+    body = {
+        "name": "Kelurahan Pintar",
+        "short_name": "Kel. Pintar",
+        "description": _("Layanan warga Kelurahan Pintar Kota Pekalongan"),
+        "lang": str(get_locale() or "id"),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": [
+            {
+                "src": url_for("static", filename=icon.format(size=size)),
+                "sizes": f"{size}x{size}",
+                "type": "image/png",
+                "purpose": "any",
+            }
+            for size in (192, 512)
+        ]
+        + [
+            {
+                "src": url_for("static", filename="icons/icon-maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+            {
+                "src": url_for("static", filename="favicon.svg"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+                "purpose": "any",
+            },
+        ],
+    }
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json"
+    )
+    # The description follows the visitor's language (cookie or browser).
+    response.cache_control.max_age = 3600
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; answer instead of a 404."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )
 
 
 @bp.get("/healthz")

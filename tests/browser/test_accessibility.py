@@ -53,6 +53,28 @@ def test_kelurahan_home(page):
     assert_accessible(page)
 
 
+def test_a_kelurahan_page_nobody_has_filled_in_yet(page):
+    page.goto("/k/medono/")
+    expect(page.get_by_role("heading", name="Ke mana mengadu")).to_be_visible()
+    wait_for_map(page, "#kelurahan-map")
+    assert_accessible(page)
+
+
+def test_privacy_page(page):
+    page.goto("/kebijakan-privasi")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kebijakan privasi")
+    assert_accessible(page)
+
+
+def test_admin_home_with_its_setup_checklist(new_page, live_server, sign_in):
+    admin = live_server.user("admin", "medono", email="admin.medono@contoh.id", name="Pak Lurah")
+    page = new_page()
+    sign_in(page, admin["identifier"])
+    page.goto("/k/medono/admin/")
+    expect(page.get_by_role("heading", name="Lengkapi halaman kelurahan")).to_be_visible()
+    assert_accessible(page)
+
+
 def test_signup_form_also_with_errors(page):
     page.goto("/daftar")
     expect(page.get_by_role("heading", level=1)).to_have_text("Daftar akun warga")
