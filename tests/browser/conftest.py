@@ -70,11 +70,12 @@ class LiveServer:
             }
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+@contextmanager
+def serve_app(root, seed: Callable[[], object] | None = None) -> Iterator[LiveServer]:
+    """The app on a fresh SQLite file under `root`, the 27 kelurahan seeded (then `seed()`,
+    inside a request context), served from a background thread until the block ends."""
     from app.seed import seed_kelurahan
 
-    root = tmp_path_factory.mktemp("browser")
     app = make_app(
         f"sqlite:///{root / 'browser.db'}",
         root,
@@ -86,6 +87,9 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     with app.app_context():
         db.create_all()
         seed_kelurahan()
+        if seed is not None:
+            with app.test_request_context():
+                seed()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     # Links in messages and share texts point at the public address: here, this server.
@@ -100,6 +104,12 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    with serve_app(tmp_path_factory.mktemp("browser")) as server:
+        yield server
 
 
 # -- the browser ----------------------------------------------------------------------------

@@ -49,6 +49,7 @@ def test_resident_signs_up_signs_in_and_creates_a_group(page, live_server, sign_
     expect(page.get_by_role("heading", level=1)).to_have_text("Kelurahan Kauman")
     expect(page.get_by_role("navigation", name="Akun")).to_contain_text("Sari Rahayu")
 
+    page.locator(".account-menu > summary").click()  # the account menu folds on a phone
     page.get_by_role("button", name="Keluar", exact=True).click()
     expect(page.get_by_text("Anda sudah keluar.")).to_be_visible()
     expect(page.get_by_role("link", name="Masuk", exact=True)).to_be_visible()
@@ -106,7 +107,7 @@ def test_admin_switches_the_example_plugin_and_its_menu_entry_follows(
 
     expect(page.get_by_text("Papan pengumuman diaktifkan.")).to_be_visible()
     expect(state).to_have_text(re.compile(r"^Papan pengumuman\s+Aktif$"))
-    expect(plugin.get_by_role("button", name="Matikan Papan pengumuman")).to_be_visible()
+    expect(plugin.get_by_role("link", name="Matikan Papan pengumuman")).to_be_visible()
 
     page.goto("/k/kauman/")
     entry = kelurahan_menu(page).get_by_role("link", name="Pengumuman", exact=True)
@@ -122,7 +123,11 @@ def test_admin_switches_the_example_plugin_and_its_menu_entry_follows(
     expect(kelurahan_menu(page).get_by_role("link", name="Pengumuman")).to_have_count(0)
 
     page.goto("/k/kauman/admin/plugin")
-    page.get_by_role("button", name="Matikan Papan pengumuman").click()
+    page.get_by_role("link", name="Matikan Papan pengumuman").click()
+    # First what disappears and who is told; only the confirmation switches it off.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Matikan Papan pengumuman?")
+    expect(page.get_by_text("Menu: Pengumuman.")).to_be_visible()
+    page.get_by_role("button", name="Ya, matikan Papan pengumuman").click()
     expect(page.get_by_text("Papan pengumuman dimatikan.")).to_be_visible()
     expect(state).to_have_text(re.compile(r"^Papan pengumuman\s+Nonaktif$"))
 

@@ -90,6 +90,7 @@ def test_resident_reports_staff_fix_resident_is_told(
     # The resident sees the notification.
     page.goto("/k/kauman/")
     expect(page.get_by_role("navigation", name="Akun").locator(".badge")).to_have_text("1")
+    page.locator(".account-menu > summary").click()  # the account menu folds on a phone
     page.get_by_role("link", name=re.compile("^Notifikasi")).click()
     expect(page.locator("ul.results")).to_contain_text(title)
     expect(page.locator("ul.results")).to_contain_text("Selesai")
