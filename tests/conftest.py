@@ -406,3 +406,11 @@ class StatementCounter:
 
     def __exit__(self, *exc):
         event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+def loaded_width(page, image) -> int:
+    """The natural width of an <img> once the browser has decoded it: visible is not loaded,
+    and naturalWidth reads 0 until then."""
+    handle = image.element_handle()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=handle)
+    return page.evaluate("img => img.naturalWidth", handle)

@@ -5,7 +5,7 @@ photo shown and the next submit files the report with it."""
 from __future__ import annotations
 
 import pytest
-from conftest import enable_plugin
+from conftest import enable_plugin, loaded_width
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -72,7 +72,7 @@ def test_a_big_photo_is_shrunk_before_upload_and_survives_a_form_error(
     expected_422(page)
     kept = page.get_by_role("img", name="Foto tersimpan 1")
     expect(kept).to_be_visible()
-    assert page.evaluate("img => img.naturalWidth", kept.element_handle()) == 1600
+    assert loaded_width(page, kept) == 1600
     assert sizes and sizes[-1] < photo.stat().st_size / 2  # the upload was the small copy
     with live_server.data():
         row = db.session.execute(
@@ -107,6 +107,7 @@ def test_a_kept_photo_is_removed_in_place(reports_on, page, live_server, sign_in
     kept = page.get_by_role("img", name="Foto tersimpan 1")
     expect(kept).to_be_visible()
     expected_422(page)
+    page.wait_for_load_state()  # photos.js is deferred: ticked earlier, the box is the no-JS path
     page.get_by_label("Hapus foto ini").check()
     expect(kept).to_be_hidden()
     page.get_by_role("button", name="Kirim laporan").click()

@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import enable_plugin, kelurahan
+from conftest import enable_plugin, kelurahan, loaded_width
 from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -98,7 +98,7 @@ def test_staff_fix_with_photo_and_the_reporter_confirms(
     # The repair photo is in the public history, as a re-encoded thumbnail.
     photo = staff_page.get_by_role("img", name="Foto 1 tindak lanjut Selesai")
     expect(photo).to_be_visible()
-    assert staff_page.evaluate("img => img.naturalWidth", photo.element_handle()) == 480
+    assert loaded_width(staff_page, photo) == 480
     expect(staff_page.get_by_role("heading", name="Sudah beres?")).to_have_count(0)
 
     page = new_page()

@@ -8,7 +8,7 @@ import io
 import re
 
 import pytest
-from conftest import enable_plugin
+from conftest import enable_plugin, loaded_width
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -60,7 +60,7 @@ def test_resident_reports_staff_fix_resident_is_told(
     photo = page.get_by_role("img", name="Foto 1 dari laporan ini")
     expect(photo).to_be_visible()
     # The page shows the thumbnail; a tap opens the full 640 px photo.
-    assert page.evaluate("img => img.naturalWidth", photo.element_handle()) == 480
+    assert loaded_width(page, photo) == 480
     full = page.evaluate("img => img.closest('a').href", photo.element_handle())
     thumb = page.request.get(photo.get_attribute("src")).body()
     assert len(page.request.get(full).body()) > len(thumb)

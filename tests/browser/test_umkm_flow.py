@@ -10,7 +10,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import enable_plugin, make_group
+from conftest import enable_plugin, loaded_width, make_group
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -117,7 +117,7 @@ def test_member_opens_shop_staff_approve_visitor_orders_by_whatsapp(
     expect(visitor.locator("main")).to_contain_text("Rp 350.000")
     cover = visitor.locator("main img").first
     expect(cover).to_be_visible()
-    assert visitor.evaluate("img => img.naturalWidth", cover.element_handle()) > 0
+    assert loaded_width(visitor, cover) > 0
 
     assert_accessible(visitor)
     order = visitor.get_by_role("link", name="Pesan via WhatsApp")
