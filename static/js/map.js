@@ -114,7 +114,8 @@
     tiles.on("tileerror", function () {
       if (loaded) { return; }
       var s = message.style;
-      s.position = "absolute"; s.zIndex = "1000"; s.left = "0"; s.right = "0"; s.top = "0";
+      // Above Leaflet's controls (z-index 1000), which would cover its first words.
+      s.position = "absolute"; s.zIndex = "1001"; s.left = "0"; s.right = "0"; s.top = "0";
       s.margin = "0"; s.padding = ".75rem"; s.background = "#fff";
       message.hidden = false;
     });
