@@ -117,8 +117,17 @@ def _reset(app) -> None:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             conn.execute(text("UPDATE kelurahan SET logo_id = NULL"))
+            # Append-only tables refuse DELETE with triggers (TRUNCATE above skips them):
+            # lift them for the reset, in the same transaction.
+            triggers = conn.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
             for table in tables:
                 conn.execute(table.delete())
+            for _name, sql in triggers:
+                conn.execute(text(sql))
     seed_kelurahan()
 
 
