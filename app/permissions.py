@@ -32,8 +32,10 @@ class UnknownPermission(LookupError):
 def grid_roles(manifest) -> list[str]:
     """The rows of a plugin's permission grid: kelurahan roles, then the group roles its
     permissions may go to (the core's and those plugins declare)."""
+    # Two plugins may declare the same group role (a KSM's `operator`): one row each.
     declared = [role.key for role in host().group_roles()]
-    return [*KELURAHAN_ROLES, *(GROUP_PREFIX + r for r in (*CORE_GROUP_ROLES, *declared))]
+    keys = dict.fromkeys((*CORE_GROUP_ROLES, *declared))
+    return [*KELURAHAN_ROLES, *(GROUP_PREFIX + r for r in keys)]
 
 
 def is_granted(kelurahan, permission: str, role: str) -> bool:

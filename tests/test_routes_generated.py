@@ -86,6 +86,8 @@ PUBLIC = {
     "umkm.static": "UMKM: the plugin's JavaScript and CSS",
     "umkm_city.static": "UMKM: the plugin's JavaScript and CSS, outside any kelurahan",
     "umkm_city.catalogue": "UMKM: the city-wide catalogue",
+    "wastebank.index": "bank sampah: what it is, and where each visitor goes next",
+    "wastebank.static": "bank sampah: the plugin's CSS",
     "open311.index": "Open311: the API's entry point (the discovery document)",
     "open311.discovery": "Open311: public API",
     "open311.services": "Open311: public API",
@@ -204,6 +206,39 @@ POST_DATA = {
     "umkm.approve_shop": lambda w: {"reason": "Disetujui tanpa token"},
     "umkm.suspend_shop": lambda w: {"reason": "Ditangguhkan tanpa token"},
     "umkm.staff_hide_product": lambda w: {"reason": "Disembunyikan tanpa token"},
+    "wastebank.new_unit": lambda w: {
+        "group": str(w.own.wastebank.spare_group_id),
+        "name": "Unit Tanpa Token",
+        "address": "Jl. Tanpa Token 3",
+        "lat": "-6.8899",
+        "lng": "109.6728",
+    },
+    "wastebank.edit_unit": lambda w: {
+        "name": "Unit Diubah Tanpa Token",
+        "address": "Jl. Tanpa Token 4",
+        "lat": "-6.8899",
+        "lng": "109.6728",
+    },
+    "wastebank.waste_types": lambda w: {"type-name": "Jenis Tanpa Token"},
+    "wastebank.set_price": lambda w: {
+        f"price{w.own.wastebank.type_id}-buy_per_kg": "1000",
+        f"price{w.own.wastebank.type_id}-sell_per_kg": "1200",
+        f"price{w.own.wastebank.type_id}-valid_from": "2030-01-01",
+    },
+    "wastebank.new_member": lambda w: {"number": "999", "name": "Nasabah Tanpa Token"},
+    "wastebank.edit_member": lambda w: {"number": "998", "name": "Nasabah Diubah Tanpa Token"},
+    "wastebank.deposit": lambda w: {
+        "lines-0-waste_type": str(w.own.wastebank.type_id),
+        "lines-0-kg": "1,5",
+    },
+    "wastebank.withdrawal": lambda w: {"amount": "1000"},
+    "wastebank.sale": lambda w: {
+        "collector": "Pengepul Tanpa Token",
+        "lines-0-waste_type": str(w.own.wastebank.type_id),
+        "lines-0-kg": "1",
+    },
+    "wastebank.correct": lambda w: {"reason": "Koreksi tanpa token", "confirm": "y"},
+    "wastebank.request_withdrawal": lambda w: {"amount": "1000"},
     "open311.create_request": lambda w: {
         "jurisdiction_id": w.own.slug,
         "service_code": "jalan-rusak",
@@ -241,6 +276,18 @@ class Place:
     spare_group_id: int  # a verified UMKM group without a shop, led by the admin
     place_id: int  # an entry of the offline gazetteer (admin "Tempat & jalan")
     marker: str  # appears in the names of every row planted here
+    wastebank: WasteBankPlace  # a unit the admin operates, with a member, a type, entries
+
+
+@dataclass
+class WasteBankPlace:
+    unit_id: int
+    member_id: int
+    type_id: int
+    entry_id: int
+    request_id: int
+    card_token: str  # the member's card: /bank-sampah/kartu/<token>
+    spare_group_id: int  # a verified KSM group the admin leads, without a unit yet
 
 
 @dataclass
@@ -309,6 +356,7 @@ def _place(app, db, slug: str) -> Place:
     )
     db.session.add(gazetteer_place)
     db.session.commit()
+    wastebank = _plant_wastebank(app, db, slug, admin, marker)
     return Place(
         slug=slug,
         kelurahan_id=group.kelurahan_id,
@@ -329,6 +377,96 @@ def _place(app, db, slug: str) -> Place:
         spare_group_id=spare_group.id,
         place_id=gazetteer_place.id,
         marker=marker,
+        wastebank=wastebank,
+    )
+
+
+def _plant_wastebank(app, db, slug: str, admin, marker: str) -> WasteBankPlace:
+    """A unit run by a KSM group the admin leads, with a priced type, a member linked to the
+    admin's account, a deposit and a withdrawal request; and a second KSM group to open one."""
+    from datetime import date
+
+    from plugins.wastebank.models import (
+        Entry,
+        EntryLine,
+        Member,
+        PricePeriod,
+        Unit,
+        WasteType,
+        WithdrawalRequest,
+    )
+
+    enable_plugin(app, "wastebank", slug)
+    group = make_group(slug, leader=admin, name=f"KSM {marker}", kind="ksm_bank_sampah")
+    spare = make_group(slug, leader=admin, name=f"KSM Cadangan {marker}", kind="ksm_bank_sampah")
+    home_id = group.kelurahan_id
+    unit = Unit(
+        kelurahan_id=home_id,
+        group_id=group.id,
+        name=f"Bank Sampah {marker}",
+        address=f"Alamat {marker}",
+        lat=-6.8899,
+        lng=109.6728,
+    )
+    db.session.add(unit)
+    db.session.flush()
+    waste_type = WasteType(kelurahan_id=home_id, unit_id=unit.id, name=f"Kertas {marker}")
+    db.session.add(waste_type)
+    db.session.flush()
+    db.session.add(
+        PricePeriod(
+            kelurahan_id=home_id,
+            waste_type_id=waste_type.id,
+            buy_per_kg=2000,
+            sell_per_kg=2500,
+            valid_from=date(2020, 1, 1),
+        )
+    )
+    member = Member(
+        kelurahan_id=home_id,
+        unit_id=unit.id,
+        number="001",
+        name=f"Nasabah {marker}",
+        user_id=admin.id,
+    )
+    db.session.add(member)
+    db.session.flush()
+    entry = Entry(
+        kelurahan_id=home_id,
+        unit_id=unit.id,
+        member_id=member.id,
+        member_seq=1,
+        kind="deposit",
+        amount=10_000,
+        balance_after=10_000,
+        idempotency_key=f"plant-{slug}",
+        created_by_id=admin.id,
+    )
+    entry.lines.append(
+        EntryLine(
+            kelurahan_id=home_id,
+            waste_type_id=waste_type.id,
+            grams=5000,
+            direction=1,
+            price_per_kg=2000,
+            value=10_000,
+        )
+    )
+    db.session.add(entry)
+    db.session.flush()
+    request = WithdrawalRequest(
+        kelurahan_id=home_id, member_id=member.id, amount=1000, requested_by_id=admin.id
+    )
+    db.session.add(request)
+    db.session.commit()
+    return WasteBankPlace(
+        unit_id=unit.id,
+        member_id=member.id,
+        type_id=waste_type.id,
+        entry_id=entry.id,
+        request_id=request.id,
+        card_token=member.card_token,
+        spare_group_id=spare.id,
     )
 
 
@@ -427,6 +565,10 @@ FOREIGN_IDS = {
     "product_id": lambda p: p.product_id,
     "photo_id": lambda p: p.photo_id,
     "place_id": lambda p: p.place_id,
+    "unit_id": lambda p: p.wastebank.unit_id,
+    "type_id": lambda p: p.wastebank.type_id,
+    "entry_id": lambda p: p.wastebank.entry_id,
+    "request_id": lambda p: p.wastebank.request_id,
 }
 
 # Values for the other URL arguments, valid in the given kelurahan.
@@ -468,6 +610,7 @@ BLUEPRINT_VALUES = {
     "reports": {"filename": lambda w, p: "reports.js"},
     "umkm": {"filename": lambda w, p: "umkm.js"},
     "umkm_city": {"filename": lambda w, p: "umkm.js"},
+    "wastebank": {"filename": lambda w, p: "wastebank.css"},
     "open311": {
         "ext": lambda w, p: "json",
         "fmt": lambda w, p: "json",
@@ -478,6 +621,12 @@ BLUEPRINT_VALUES = {
 # Object ids passed as plain strings under one blueprint; like FOREIGN_IDS, the isolation
 # test swaps them for the other kelurahan's.
 BLUEPRINT_IDS = {
+    # A waste-bank member (nasabah), not a group membership; unit_id for string arguments.
+    "wastebank": {
+        "member_id": lambda p: p.wastebank.member_id,
+        "unit_id": lambda p: p.wastebank.unit_id,
+        "token": lambda p: p.wastebank.card_token,
+    },
     "open311": {
         "service_request_id": lambda p: p.report_id,
         "token": lambda p: p.report_token,
@@ -646,7 +795,8 @@ def test_other_kelurahans_object_ids_answer_404(app, client, db, world):
         ids = int_arguments(rule)
         if not in_kelurahan(rule) or not ids:
             continue
-        unknown = [name for name in ids if name not in FOREIGN_IDS]
+        known = {*FOREIGN_IDS, *BLUEPRINT_IDS.get(blueprint_of(rule), {})}
+        unknown = [name for name in ids if name not in known]
         if unknown:
             failures.append(
                 f"{rule.endpoint} ({rule.rule}): id argument(s) {unknown} unknown to this test; "
@@ -656,7 +806,7 @@ def test_other_kelurahans_object_ids_answer_404(app, client, db, world):
         own = own_values(world, world.own, rule)
         variants = [ids] + ([[name] for name in ids] if len(ids) > 1 else [])
         for foreign in variants:
-            values = {**own, **{name: FOREIGN_IDS[name](world.other) for name in foreign}}
+            values = {**own, **{name: foreign_id(rule, name, world.other) for name in foreign}}
             url = path(rule, values)
             for method in methods(rule):
                 tried += 1

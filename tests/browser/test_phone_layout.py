@@ -36,7 +36,7 @@ VIEWPORT = {"width": 360, "height": 740}
 HEADER_MAX = 120  # px: brand and menus, then the menu strip
 SLUG = "kauman"
 ARGUMENT = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(?P<name>\w+)>")
-ROLES = ["anonim", "warga", "penjual", "petugas", "admin", "admin_kota"]
+ROLES = ["anonim", "warga", "penjual", "operator", "petugas", "admin", "admin_kota"]
 
 # GET rules that are not pages, with the reason. Rules whose last path segment has a file
 # extension (`.geojson`, `.<fmt>`, `manifest.webmanifest`) are files and skipped as well;
@@ -46,6 +46,8 @@ NOT_PAGES = {
     "media.serve": "uploaded images",
     "moved": "a plugin's former URL: a permanent redirect",
     "reports.comments": "htmx fragment of the report page; without htmx a redirect to it",
+    "wastebank.scan": "a member card's QR: a redirect to the member's book",
+    "wastebank.find_for_deposit": "a member number typed: a redirect to the deposit form",
 }
 FILE_LIKE = re.compile(r"\.[\w<>()]+$")
 
@@ -64,6 +66,7 @@ class Demo:
     signup_token: str
     accounts: dict[str, tuple[str, str]]  # role -> (identifier, password)
     user_ids: dict[str, int] = field(default_factory=dict)
+    wastebank: dict[str, int] = field(default_factory=dict)  # unit_id, member_id, entry_id
 
 
 # Values of URL arguments by name. A route with an argument missing here fails the test.
@@ -76,6 +79,9 @@ VALUES = {
     "user_id": lambda d: d.user_id,
     "place_id": lambda d: d.place_id,
     "plugin_id": lambda d: "reports",
+    "unit_id": lambda d: d.wastebank["unit_id"],
+    "member_id": lambda d: d.wastebank["member_id"],
+    "entry_id": lambda d: d.wastebank["entry_id"],
 }
 # Arguments that mean something else for one endpoint; looked up first.
 ENDPOINT_VALUES = {
@@ -155,6 +161,7 @@ def _demo(server) -> Demo:
             )
         )
         db.session.commit()
+        operator, wastebank = _plant_wastebank(kauman, member_account=resident)
         with server.app.test_request_context():
             signup_token = make_signup_token(
                 name="Warga Baru",
@@ -167,6 +174,7 @@ def _demo(server) -> Demo:
         accounts = {
             "warga": (resident.email, PASSWORD),
             "penjual": (seller.email, DEMO_PASSWORDS["warga"]),
+            "operator": (operator.email, PASSWORD),
             **{
                 role: (demo_email(role), DEMO_PASSWORDS[role])
                 for role in ("petugas", "admin", "admin_kota")
@@ -187,7 +195,88 @@ def _demo(server) -> Demo:
             signup_token=signup_token,
             accounts=accounts,
             user_ids=user_ids,
+            wastebank=wastebank,
         )
+
+
+def _plant_wastebank(kauman, member_account):
+    """A waste-bank unit of its own (whatever the demo made): an operator who also leads a
+    second KSM group without a unit (the "open a unit" form), a priced type, a member linked
+    to the plain resident's account with one deposit, and a withdrawal request."""
+    from datetime import date
+
+    from plugins.wastebank.models import (
+        Entry,
+        EntryLine,
+        Member,
+        PricePeriod,
+        Unit,
+        WasteType,
+        WithdrawalRequest,
+    )
+
+    operator = make_user("warga", SLUG, email="operator.bank@contoh.id", name="Operator Bank")
+    group = make_group(SLUG, leader=operator, name="KSM Bank Sampah Uji", kind="ksm_bank_sampah")
+    make_group(SLUG, leader=operator, name="KSM Bank Sampah Cadangan", kind="ksm_bank_sampah")
+    unit = Unit(
+        kelurahan_id=kauman.id,
+        group_id=group.id,
+        name="Bank Sampah Uji Kauman",
+        address="Jl. Hayam Wuruk Gg. 3",
+        lat=-6.8883,
+        lng=109.6753,
+        opening_days="Selasa dan Sabtu 07.00–10.00",
+    )
+    db.session.add(unit)
+    db.session.flush()
+    paper = WasteType(kelurahan_id=kauman.id, unit_id=unit.id, name="Kertas / kardus")
+    db.session.add(paper)
+    db.session.flush()
+    db.session.add(
+        PricePeriod(
+            kelurahan_id=kauman.id,
+            waste_type_id=paper.id,
+            buy_per_kg=2000,
+            sell_per_kg=2600,
+            valid_from=date(2020, 1, 1),
+        )
+    )
+    member = Member(
+        kelurahan_id=kauman.id,
+        unit_id=unit.id,
+        number="001",
+        name="Bu Sri Rahayu Ningsih Kusumawardhani",
+        user_id=member_account.id,
+    )
+    db.session.add(member)
+    db.session.flush()
+    entry = Entry(
+        kelurahan_id=kauman.id,
+        unit_id=unit.id,
+        member_id=member.id,
+        member_seq=1,
+        kind="deposit",
+        amount=2500,
+        balance_after=2500,
+        idempotency_key="phone-layout",
+        created_by_id=operator.id,
+    )
+    entry.lines.append(
+        EntryLine(
+            kelurahan_id=kauman.id,
+            waste_type_id=paper.id,
+            grams=1250,
+            direction=1,
+            price_per_kg=2000,
+            value=2500,
+        )
+    )
+    db.session.add(entry)
+    db.session.flush()
+    db.session.add(WithdrawalRequest(kelurahan_id=kauman.id, member_id=member.id, amount=1000))
+    db.session.commit()
+    ids = {"unit_id": unit.id, "member_id": member.id, "entry_id": entry.id}
+    return operator, ids
 
 
 def db_one(statement):
@@ -293,6 +382,11 @@ def test_every_page_is_checked(site):
     # The pages this issue was about are among them.
     assert f"/k/{SLUG}/umkm/toko/{site.demo.shop_id}/kelola" in site.pages["penjual"]
     assert "/" in site.pages["anonim"] and len(checked) > 40
+    bank = site.demo.wastebank
+    unit_pages = f"/k/{SLUG}/bank-sampah/unit/{bank['unit_id']}"
+    assert f"{unit_pages}/nasabah/{bank['member_id']}/setoran" in site.pages["operator"]
+    assert f"{unit_pages}/transaksi/{bank['entry_id']}" in site.pages["operator"]
+    assert f"/k/{SLUG}/bank-sampah/saya" in site.pages["warga"]
 
 
 # -- the checks in the browser --------------------------------------------------------------
