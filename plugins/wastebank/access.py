@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.kit import Group, GroupKind, GroupMember, can, db, parse_id
 
@@ -30,11 +30,17 @@ def unit_or_404(unit_id) -> Unit:
     unit_id = parse_id(str(unit_id))
     if unit_id is None:
         abort(404)
-    unit = db.session.execute(
-        select(Unit)
-        .where(Unit.id == unit_id)
-        .options(selectinload(Unit.group).selectinload(Group.members))
-    ).scalar_one_or_none()
+    # One query for the unit, its group and the group's members: every operator page
+    # starts here.
+    unit = (
+        db.session.execute(
+            select(Unit)
+            .where(Unit.id == unit_id)
+            .options(joinedload(Unit.group).joinedload(Group.members))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if unit is None or not current_user.is_authenticated or not may_operate(unit):
         abort(404)
     return unit

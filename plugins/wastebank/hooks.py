@@ -40,6 +40,7 @@ from . import OPERATE, PLUGIN_ID, VIEW
 from .models import Entry, EntryLine, Member, PricePeriod, Unit, WasteType, WithdrawalRequest
 from .reports import (
     ACTIVE_DAYS,
+    effective_entries,
     grams_diverted,
     kg_number,
     month_bucket,
@@ -188,38 +189,29 @@ def monthly_rows(kelurahan, now: datetime | None = None) -> list[dict]:
     24 months, in one query. Sums over every member of a unit; nothing per member."""
     now = now or datetime.now(UTC)
     starts = month_starts(now, OPEN_DATA_MONTHS)
-    original = aliased(Entry)
-    kind = func.coalesce(original.kind, Entry.kind)
-    at = func.coalesce(original.created_at, Entry.created_at)
     signed = EntryLine.grams * EntryLine.direction
-    # Grouped outside a subquery: PostgreSQL would not match a GROUP BY expression that
-    # carries bound parameters (the month bounds) with the same one in the select list.
-    lines = (
-        select(
+    lines = effective_entries(
+        lambda kind, at: (
             month_bucket(at, starts).label("month"),
-            Unit.id.label("unit_id"),
-            Unit.name.label("unit_name"),
-            WasteType.name.label("type_name"),
+            Entry.unit_id.label("unit_id"),
+            EntryLine.waste_type_id.label("type_id"),
             case_when(kind == "deposit", signed).label("deposited"),
             case_when(kind == "sale", -signed).label("sold"),
-        )
-        .join(Entry, Entry.id == EntryLine.entry_id)
-        .outerjoin(original, original.id == Entry.reverses_id)
-        .join(Unit, Unit.id == Entry.unit_id)
-        .join(WasteType, WasteType.id == EntryLine.waste_type_id)
-        .where(
-            EntryLine.kelurahan_id == kelurahan.id,
-            Entry.kelurahan_id == kelurahan.id,
-            kind.in_(("deposit", "sale")),
-            at >= starts[0],
-            at < starts[-1],
-            Entry.created_at >= starts[0],  # implied (a correction follows its entry); indexed
-        )
-        .subquery()
+        ),
+        ("deposit", "sale"),
+        starts[0],
+        starts[-1],
+        [Entry.kelurahan_id == kelurahan.id],
+        lines=True,
     )
-    keys = (lines.c.month, lines.c.unit_id, lines.c.unit_name, lines.c.type_name)
+    # Grouped outside the subquery: PostgreSQL would not match a GROUP BY expression that
+    # carries bound parameters (the month bounds) with the same one in the select list.
+    keys = (lines.c.month, Unit.id, Unit.name, WasteType.name)
     rows = db.session.execute(
         select(*keys, func.sum(lines.c.deposited), func.sum(lines.c.sold))
+        .select_from(lines)
+        .join(Unit, Unit.id == lines.c.unit_id)
+        .join(WasteType, WasteType.id == lines.c.type_id)
         .group_by(*keys)
         .order_by(*keys)
     ).all()

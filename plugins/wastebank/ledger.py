@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import url_for
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.kit import WIB, Kelurahan, _l, db, emit, kg, notify, rupiah, utcnow
 
@@ -464,19 +465,17 @@ def balance(member: Member) -> int:
 
 
 def balances(unit: Unit) -> dict[int, int]:
-    """{member id: balance} for every member of `unit`, in one query (0 for an empty book)."""
+    """{member id: balance} for every member of `unit`, in one query (0 for an empty book):
+    each member's latest running total, one index lookup per member."""
     latest = (
-        select(Entry.member_id, func.max(Entry.member_seq).label("seq"))
-        .where(Entry.unit_id == unit.id, Entry.member_id.is_not(None))
-        .group_by(Entry.member_id)
-        .subquery()
+        select(Entry.balance_after)
+        .where(Entry.member_id == Member.id)
+        .order_by(Entry.member_seq.desc())
+        .limit(1)
+        .correlate(Member)
+        .scalar_subquery()
     )
-    rows = db.session.execute(
-        select(Member.id, Entry.balance_after)
-        .outerjoin(latest, latest.c.member_id == Member.id)
-        .outerjoin(Entry, and_(Entry.member_id == Member.id, Entry.member_seq == latest.c.seq))
-        .where(Member.unit_id == unit.id)
-    ).all()
+    rows = db.session.execute(select(Member.id, latest).where(Member.unit_id == unit.id)).all()
     return {member_id: amount or 0 for member_id, amount in rows}
 
 
@@ -492,16 +491,67 @@ def stock(unit: Unit) -> dict[int, int]:
     return {type_id: int(grams or 0) for type_id, grams in rows}
 
 
-def member_history(member: Member, page: int = 1):
-    """A page of the member's book, newest first (a Flask-SQLAlchemy pagination): each entry
-    with its lines, what it reverses and what reversed it."""
-    query = (
-        select(Entry)
-        .where(Entry.member_id == member.id)
-        .order_by(Entry.member_seq.desc())
-        .options(selectinload(Entry.reversed_by), selectinload(Entry.reverses))
-    )
-    return db.paginate(query, page=page, per_page=HISTORY_PER_PAGE, error_out=False)
+@dataclass(frozen=True)
+class BookPage:
+    """A page of a member's book, newest first, shaped like a Flask-SQLAlchemy pagination
+    for the templates, with the balance it was read with."""
+
+    items: list[Entry]
+    page: int
+    per_page: int
+    total: int
+    balance: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def member_history(member: Member, page: int = 1) -> BookPage:
+    """A page of the member's book, newest first: each entry with its lines and the
+    correction that reversed it. The book is numbered 1..n without gaps (member_seq), so
+    the latest entry gives both the balance and the size of the book, and a page is a
+    range of numbers read by index: no COUNT and no OFFSET, however long the book grows."""
+    total, balance_now = _last_of(member.id)
+    top = total - (page - 1) * HISTORY_PER_PAGE
+    items = []
+    if top > 0:
+        items = list(
+            db.session.execute(
+                select(Entry)
+                .where(
+                    Entry.member_id == member.id,
+                    Entry.member_seq <= top,
+                    Entry.member_seq > top - HISTORY_PER_PAGE,
+                )
+                .order_by(Entry.member_seq.desc())
+                # Lines and the reversing correction in the same query (the correction's
+                # own lines are not shown here).
+                .options(
+                    joinedload(Entry.lines),
+                    joinedload(Entry.reversed_by).lazyload(Entry.lines),
+                )
+            )
+            .unique()
+            .scalars()
+        )
+    return BookPage(items, page, HISTORY_PER_PAGE, total, balance_now)
 
 
 def entry_for_receipt(entry_id: int, unit: Unit) -> Entry | None:

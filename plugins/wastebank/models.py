@@ -192,6 +192,7 @@ class Entry(TenantMixin, db.Model):
             name="member_running_total",
         ),
         Index("ix_wastebank_entry_unit_created", "unit_id", "created_at"),
+        Index("ix_wastebank_entry_unit_kind_created", "unit_id", "kind", "created_at"),
     )
 
     @property

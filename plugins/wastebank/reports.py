@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from babel.dates import format_date
 from flask_babel import get_locale
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from app.kit import WIB, db
@@ -77,15 +77,6 @@ def _aware(value: datetime) -> datetime:
 # -- the ledger as the reports read it -----------------------------------------------------------
 
 
-def _effective():
-    """(the reversed entry alias, kind, time): a correction takes the kind and the time of
-    the entry it reverses."""
-    original = aliased(Entry)
-    kind = case((Entry.kind == "correction", original.kind), else_=Entry.kind)
-    at = func.coalesce(original.created_at, Entry.created_at)
-    return original, kind, at
-
-
 def _where(kelurahan_id: int, unit_id: int | None) -> list:
     where = [Entry.kelurahan_id == kelurahan_id]
     if unit_id is not None:
@@ -93,37 +84,63 @@ def _where(kelurahan_id: int, unit_id: int | None) -> list:
     return where
 
 
-def _not_reversed():
-    """SQL: the entry has not been reversed by a correction."""
-    correction = aliased(Entry)
-    return ~select(correction.id).where(correction.reverses_id == Entry.id).exists()
+def effective_entries(columns, kinds, start, end, where, lines=False):
+    """The entries of `kinds` in [start, end) and the corrections of such entries, as one
+    UNION ALL subquery of `columns(kind, at)`: a correction counts under the kind and the time
+    of the entry it reverses. Two halves rather than one outer join on every row: the big
+    half scans the ledger alone, the corrections' half is small."""
+    halves = []
+    for of_corrections in (False, True):
+        original = aliased(Entry) if of_corrections else Entry
+        kind, at = original.kind, original.created_at
+        half = select(*columns(kind, at))
+        if lines:
+            half = half.select_from(EntryLine).join(Entry, Entry.id == EntryLine.entry_id)
+        else:
+            half = half.select_from(Entry)
+        if of_corrections:
+            half = half.join(original, original.id == Entry.reverses_id).where(
+                Entry.kind == "correction"
+            )
+        halves.append(
+            half.where(
+                *where,
+                kind.in_(kinds),
+                at >= start,
+                at < end,
+                Entry.created_at >= start,  # implied (a correction follows its entry); indexed
+            )
+        )
+    return union_all(*halves).subquery()
+
+
+def _not_reversed(kelurahan_id: int, unit_id: int | None):
+    """SQL: the entry has not been reversed by a correction (an uncorrelated NOT IN over the
+    few corrections, which both databases answer with one hashed lookup per row)."""
+    reversed_ids = select(Entry.reverses_id).where(
+        *_where(kelurahan_id, unit_id), Entry.reverses_id.is_not(None)
+    )
+    return Entry.id.not_in(reversed_ids)
 
 
 def kg_by_month_and_type(kelurahan_id, unit_id, starts) -> dict[tuple[str, int, int], int]:
     """{(effective kind, month index, type id): net grams}: grams in for deposits (their
     corrections subtract), grams out for sales (positive). One query."""
-    original, kind, at = _effective()
-    # Grouped outside a subquery: PostgreSQL would not match a GROUP BY expression that
-    # carries bound parameters (the month bounds) with the same one in the select list.
-    lines = (
-        select(
+    lines = effective_entries(
+        lambda kind, at: (
             kind.label("kind"),
             month_bucket(at, starts).label("month"),
             EntryLine.waste_type_id.label("type_id"),
             (EntryLine.grams * EntryLine.direction).label("grams"),
-        )
-        .join(Entry, Entry.id == EntryLine.entry_id)
-        .outerjoin(original, original.id == Entry.reverses_id)
-        .where(
-            *_where(kelurahan_id, unit_id),
-            EntryLine.kelurahan_id == kelurahan_id,
-            kind.in_(("deposit", "sale")),
-            at >= starts[0],
-            at < starts[-1],
-            Entry.created_at >= starts[0],  # implied (a correction follows its entry); indexed
-        )
-        .subquery()
+        ),
+        ("deposit", "sale"),
+        starts[0],
+        starts[-1],
+        _where(kelurahan_id, unit_id),
+        lines=True,
     )
+    # Grouped outside the subquery: PostgreSQL would not match a GROUP BY expression that
+    # carries bound parameters (the month bounds) with the same one in the select list.
     rows = db.session.execute(
         select(lines.c.kind, lines.c.month, lines.c.type_id, func.sum(lines.c.grams)).group_by(
             lines.c.kind, lines.c.month, lines.c.type_id
@@ -141,21 +158,16 @@ def kg_by_month_and_type(kelurahan_id, unit_id, starts) -> dict[tuple[str, int, 
 def cash_by_month(kelurahan_id, unit_id, starts) -> dict[tuple[str, int], int]:
     """{(effective kind, month index): rupiah}, signed as the ledger signs them (deposits
     and sales +, withdrawals −), corrections netted in. One query."""
-    original, kind, at = _effective()
-    entries = (
-        select(
+    entries = effective_entries(
+        lambda kind, at: (
             kind.label("kind"),
             month_bucket(at, starts).label("month"),
             Entry.amount.label("amount"),
-        )
-        .outerjoin(original, original.id == Entry.reverses_id)
-        .where(
-            *_where(kelurahan_id, unit_id),
-            at >= starts[0],
-            at < starts[-1],
-            Entry.created_at >= starts[0],  # implied (a correction follows its entry); indexed
-        )
-        .subquery()
+        ),
+        ("deposit", "withdrawal", "sale"),
+        starts[0],
+        starts[-1],
+        _where(kelurahan_id, unit_id),
     )
     rows = db.session.execute(
         select(entries.c.kind, entries.c.month, func.sum(entries.c.amount)).group_by(
@@ -169,7 +181,11 @@ def active_members_by_month(kelurahan_id, unit_id, starts, now) -> tuple[dict[in
     """({month index: members who made a deposit that month}, members with a deposit in the
     last 90 days); deposits that were reversed do not count. One query."""
     since = now - timedelta(days=ACTIVE_DAYS)
-    deposits = [*_where(kelurahan_id, unit_id), Entry.kind == "deposit", _not_reversed()]
+    deposits = [
+        *_where(kelurahan_id, unit_id),
+        Entry.kind == "deposit",
+        _not_reversed(kelurahan_id, unit_id),
+    ]
     by_month = select(
         literal("m").label("what"),
         month_bucket(Entry.created_at, starts).label("month"),
@@ -197,28 +213,29 @@ def sale_lines(kelurahan_id, unit_id, starts) -> list:
     """Net grams sold and their sale value per (sale time, unit, type) in the window: a
     sale's corrections net out under the sale's own time. One query; its rows grow with
     the number of sales in the window only."""
-    original, kind, at = _effective()
-    rows = db.session.execute(
-        select(
+    lines = effective_entries(
+        lambda kind, at: (
             at.label("at"),
-            Entry.unit_id,
-            EntryLine.waste_type_id,
-            func.sum(-EntryLine.grams * EntryLine.direction),
-            func.sum(-EntryLine.value * EntryLine.direction),
-        )
-        .join(Entry, Entry.id == EntryLine.entry_id)
-        .outerjoin(original, original.id == Entry.reverses_id)
-        .where(
-            *_where(kelurahan_id, unit_id),
-            EntryLine.kelurahan_id == kelurahan_id,
-            kind == "sale",
-            at >= starts[0],
-            at < starts[-1],
-            Entry.created_at >= starts[0],  # implied (a correction follows its entry); indexed
-        )
-        .group_by(at, Entry.unit_id, EntryLine.waste_type_id)
+            Entry.unit_id.label("unit_id"),
+            EntryLine.waste_type_id.label("type_id"),
+            (-EntryLine.grams * EntryLine.direction).label("grams"),
+            (-EntryLine.value * EntryLine.direction).label("value"),
+        ),
+        ("sale",),
+        starts[0],
+        starts[-1],
+        _where(kelurahan_id, unit_id),
+        lines=True,
+    )
+    return db.session.execute(
+        select(
+            lines.c.at,
+            lines.c.unit_id,
+            lines.c.type_id,
+            func.sum(lines.c.grams),
+            func.sum(lines.c.value),
+        ).group_by(lines.c.at, lines.c.unit_id, lines.c.type_id)
     ).all()
-    return rows
 
 
 def buy_prices(kelurahan_id, unit_id) -> dict[int, list[tuple[date, int]]]:
@@ -400,21 +417,15 @@ def compute(kelurahan, unit=None, now: datetime | None = None, months: int = MON
 def grams_diverted(kelurahan_id: int, start: datetime, end: datetime) -> int:
     """Net grams deposited in [start, end) across the kelurahan's units (corrections of
     those deposits subtracted). One query; for the home widget and the dashboards."""
-    original, kind, at = _effective()
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(EntryLine.grams * EntryLine.direction), 0))
-        .join(Entry, Entry.id == EntryLine.entry_id)
-        .outerjoin(original, original.id == Entry.reverses_id)
-        .where(
-            Entry.kelurahan_id == kelurahan_id,
-            EntryLine.kelurahan_id == kelurahan_id,
-            kind == "deposit",
-            at >= start,
-            at < end,
-            Entry.created_at >= start,  # implied (a correction follows its entry); indexed
-        )
+    lines = effective_entries(
+        lambda kind, at: ((EntryLine.grams * EntryLine.direction).label("grams"),),
+        ("deposit",),
+        start,
+        end,
+        [Entry.kelurahan_id == kelurahan_id],
+        lines=True,
     )
-    return int(total or 0)
+    return int(db.session.scalar(select(func.coalesce(func.sum(lines.c.grams), 0))) or 0)
 
 
 # -- charts: HTML labels and numbers, one small inline SVG per row stretched to its width
@@ -523,6 +534,7 @@ __all__ = [
     "Report",
     "cash_chart",
     "compute",
+    "effective_entries",
     "grams_diverted",
     "kg_chart",
     "kg_number",

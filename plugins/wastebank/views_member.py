@@ -81,12 +81,13 @@ def mine():
             .order_by(WithdrawalRequest.created_at)
         ).scalars()
     )
+    history = ledger.member_history(member, page_number())
     return render_template(
         "wastebank/mine.html",
         member=member,
         books=books,
-        balance=ledger.balance(member),
-        history=ledger.member_history(member, page_number()),
+        balance=history.balance,
+        history=history,
         grams=grams,
         co2e=_co2e_kg(grams),
         co2e_source=settings.get("co2e_source", ""),

@@ -503,7 +503,7 @@ def member(unit_id: int, member_id: int):
         "wastebank/member.html",
         unit=unit,
         member=member,
-        balance=ledger.balance(member),
+        balance=history.balance,
         history=history,
         receipt_endpoint="wastebank.receipt",
     )

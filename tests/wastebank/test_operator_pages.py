@@ -4,6 +4,8 @@ receipts. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import act_as, count
 from sqlalchemy import select
@@ -21,7 +23,7 @@ from ui_helpers import (
 
 from app.extensions import db as _db
 from plugins.wastebank import ledger
-from plugins.wastebank.models import Entry
+from plugins.wastebank.models import Entry, Member
 
 
 @pytest.fixture(autouse=True)
@@ -324,3 +326,26 @@ def test_member_list_and_book_cost_the_same_queries_as_they_grow(client, bank):
         post_deposit(client, bank, (bank.paper, "1"), (bank.pet, "0,5"))
     large = (cost(f"{base(bank.unit)}/nasabah"), cost(book), cost(base(bank.unit)))
     assert large == small
+
+
+def test_a_long_book_pages_newest_first_and_shows_its_corrections(client, bank):
+    act_as(client, bank.operator)
+    member = _db.session.get(Member, bank.member.id)
+    first = None
+    for n in range(22):
+        entry = ledger.post_deposit(member, [(bank.paper, 1000 + n)], bank.operator, f"k{n}")
+        first = first or entry
+    ledger.post_correction(first, "Salah timbang", bank.operator, "fix")  # entry 23
+    book = f"{base(bank.unit)}/nasabah/{member.id}"
+
+    page_one = text(client.get(book))
+    ids = re.findall(r'/transaksi/(\d+)"', page_one)
+    assert len(ids) == 20 and int(ids[0]) > int(ids[-1])  # the correction first
+    assert "Halaman 1 dari 2" in page_one and 'rel="next"' in page_one
+
+    page_two = text(client.get(f"{book}?page=2"))
+    older = re.findall(r'/transaksi/(\d+)"', page_two)
+    assert len(older) == 3 and int(older[-1]) == first.id
+    assert "dikoreksi oleh #" in page_two and 'rel="prev"' in page_two
+    assert not set(ids) & set(older)
+    assert "Belum ada transaksi" in text(client.get(f"{book}?page=3"))
