@@ -134,6 +134,22 @@ def _touches_tenant_table(state) -> bool:
     return False
 
 
+_CRITERIA: dict[int, object] = {}
+
+
+def _criteria(kelurahan_id: int):
+    """The one loader-criteria option of a kelurahan (one per kelurahan, so that a load that
+    inherited it can be recognised)."""
+    option = _CRITERIA.get(kelurahan_id)
+    if option is None:
+        option = _CRITERIA[kelurahan_id] = with_loader_criteria(
+            TenantMixin,
+            lambda cls: cls.kelurahan_id == kelurahan_id,
+            include_aliases=True,
+        )
+    return option
+
+
 def install(session_class=Session) -> None:
     """Register the session events once per process (they read per-session info)."""
     if getattr(install, "_done", False):
@@ -155,13 +171,13 @@ def install(session_class=Session) -> None:
                 "Query on a kelurahan table with no current kelurahan; "
                 "use tenancy.scoped_to() or tenancy.all_kelurahan()."
             )
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                TenantMixin,
-                lambda cls: cls.kelurahan_id == kelurahan_id,
-                include_aliases=True,
-            )
-        )
+        criteria = _criteria(kelurahan_id)
+        # A relationship load (selectin, lazy) inherits the criteria of the query that loaded
+        # its parents; adding them again doubles `kelurahan_id = ?`, and SQLite's planner
+        # then prefers the kelurahan index over the foreign key's.
+        if any(option is criteria for option in state.statement._with_options):
+            return
+        state.statement = state.statement.options(criteria)
 
     @event.listens_for(session_class, "transient_to_pending")
     def _stamp_on_add(session, obj):

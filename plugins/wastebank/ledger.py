@@ -541,12 +541,10 @@ def member_history(member: Member, page: int = 1) -> BookPage:
                     Entry.member_seq > top - HISTORY_PER_PAGE,
                 )
                 .order_by(Entry.member_seq.desc())
-                # Lines and the reversing correction in the same query (the correction's
-                # own lines are not shown here).
-                .options(
-                    joinedload(Entry.lines),
-                    joinedload(Entry.reversed_by).lazyload(Entry.lines),
-                )
+                # The reversing correction in the same query (its own lines are not shown
+                # here). The lines come by their entries' ids: joined, the tenancy filter on
+                # them makes SQLite look them up by kelurahan, once per entry.
+                .options(joinedload(Entry.reversed_by).lazyload(Entry.lines))
             )
             .unique()
             .scalars()

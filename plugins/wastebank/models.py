@@ -177,8 +177,11 @@ class Entry(TenantMixin, db.Model):
     reversed_by: Mapped[Entry | None] = relationship(
         foreign_keys=[reverses_id], viewonly=True, uselist=False
     )
+    # Ordered by (entry, id) rather than id: the (kelurahan, entry) index then yields the
+    # lines of a page of entries in order, where ordering by id alone made SQLite read every
+    # line of the kelurahan to avoid a sort.
     lines: Mapped[list[EntryLine]] = relationship(
-        back_populates="entry", order_by="EntryLine.id", lazy="selectin"
+        back_populates="entry", order_by="(EntryLine.entry_id, EntryLine.id)", lazy="selectin"
     )
 
     __table_args__ = (
@@ -222,6 +225,10 @@ class EntryLine(TenantMixin, db.Model):
         CheckConstraint("direction IN (1, -1)", name="direction_known"),
         CheckConstraint("price_per_kg >= 0", name="price_not_negative"),
         CheckConstraint("value >= 0", name="value_not_negative"),
+        # Lines are always read by entry under the tenancy filter (kelurahan_id = ?); with
+        # only single-column indexes SQLite's planner, which has no statistics, picks the
+        # kelurahan's and reads every line of the kelurahan once per entry.
+        Index("ix_wastebank_entry_line_kelurahan_entry", "kelurahan_id", "entry_id"),
     )
 
 

@@ -231,6 +231,45 @@ def test_report_pages_run_a_fixed_number_of_queries(app, client, login_as):
     assert counter.n == few
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_report_and_book_reach_ledger_rows_by_index_on_sqlite(app, client):
+    """Without statistics, SQLite's planner once looked lines up by their kelurahan (every
+    line of it) once per entry, and a large bank's report ran for minutes. Every statement of
+    the report and the member book must reach ledger rows through an index on the unit, the
+    member or the entry."""
+    unit = make_unit("kauman")
+    operator = add_operator(unit)
+    types = [make_type(unit, "Kardus"), make_type(unit, "PET")]
+    _grow(unit, operator, types, members=2, deposits=4, tag="a")
+    someone = _db.session.execute(_db.select(Member).where(Member.unit_id == unit.id)).scalar()
+    ledger.post_correction(
+        ledger.member_history(someone).items[-1], "Salah timbang", operator, "fix"
+    )
+    act_as(client, operator)
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "wastebank_entry" in statement:
+            seen.append((statement, parameters))
+
+    base = f"/k/kauman/bank-sampah/unit/{unit.id}"
+    _db.event.listen(_db.engine, "before_cursor_execute", keep)
+    try:
+        for url in (f"{base}/laporan", f"{base}/nasabah/{someone.id}"):
+            assert client.get(url).status_code == 200
+    finally:
+        _db.event.remove(_db.engine, "before_cursor_execute", keep)
+    assert seen
+    with _db.engine.connect() as conn:
+        for statement, parameters in seen:
+            plan = " | ".join(
+                row[3]
+                for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            )
+            assert "ix_wastebank_entry_line_kelurahan_id" not in plan, (statement, plan)
+            assert "SCAN wastebank_entry" not in plan, (statement, plan)
+
+
 def test_report_without_any_ledger(app, client, factory):
     unit = make_unit("kauman")
     operator = add_operator(unit)

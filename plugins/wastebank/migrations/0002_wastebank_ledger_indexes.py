@@ -1,4 +1,5 @@
-"""wastebank: an index on (unit, kind, time) of the ledger, for the reports' per-kind sums
+"""wastebank: indexes for reading a large ledger: (unit, kind, time) of the entries for the
+reports' per-kind sums, and (kelurahan, entry) of the lines for reading them by entry
 
 Revision ID: 0002_wastebank
 Revises: 0001_wastebank
@@ -22,7 +23,13 @@ def upgrade():
         "wastebank_entry",
         ["unit_id", "kind", "created_at"],
     )
+    op.create_index(
+        "ix_wastebank_entry_line_kelurahan_entry",
+        "wastebank_entry_line",
+        ["kelurahan_id", "entry_id"],
+    )
 
 
 def downgrade():
+    op.drop_index("ix_wastebank_entry_line_kelurahan_entry", table_name="wastebank_entry_line")
     op.drop_index("ix_wastebank_entry_unit_kind_created", table_name="wastebank_entry")
