@@ -1,7 +1,8 @@
 """An operator's morning at the bank sampah, on a 360 px phone, without any help from the
-test: members found by number, mixed waste types weighed in kg with a decimal comma, a
-new member added and linked to her account, one correction, one withdrawal. Then the
-member reads her balance and opens her receipt."""
+test: twenty members found by number, mixed waste types weighed in kg with a decimal comma,
+a new member added and linked to her account, one correction, one withdrawal, and the
+unit's report at the end of the morning. Then the member reads her balance and opens her
+receipt."""
 
 from __future__ import annotations
 
@@ -21,6 +22,33 @@ pytestmark = pytest.mark.browser
 
 BASE = "/k/kauman/bank-sampah"
 SMALL_PHONE = {"width": 360, "height": 740}
+PRICES = {"Kertas / kardus": 2000, "Plastik PET": 3500, "Kaca": 1500}
+# The rest of the morning's queue, after Bu Sri and Pak Budi; the new member will be 020.
+QUEUE = [
+    (f"{n:03d}", name)
+    for n, name in enumerate(
+        [
+            "Bu Siti Aminah",
+            "Pak Slamet",
+            "Bu Nur Khasanah",
+            "Pak Darsono",
+            "Mbak Lia",
+            "Bu Wartini",
+            "Pak Ahmad Fauzi",
+            "Bu Kustini",
+            "Mas Rizki",
+            "Bu Sumiyati",
+            "Pak Joko",
+            "Bu Endang",
+            "Pak Hadi",
+            "Bu Rohmah",
+            "Mbak Dewi",
+            "Pak Karno",
+            "Bu Yuli",
+        ],
+        start=3,
+    )
+]
 
 
 @pytest.fixture
@@ -68,7 +96,7 @@ def bank(live_server):
                     valid_from=date(2020, 1, 1),
                 )
             )
-        for number, name in (("001", "Bu Sri"), ("002", "Pak Budi")):
+        for number, name in (("001", "Bu Sri"), ("002", "Pak Budi"), *QUEUE):
             db.session.add(
                 Member(kelurahan_id=kauman.id, unit_id=unit.id, number=number, name=name)
             )
@@ -120,7 +148,7 @@ def test_an_operators_morning_then_the_member_reads_her_book(bank, new_page, sig
 
     # A new member joins; her account is linked by e-mail so she can read her own book.
     page.get_by_role("link", name="Nasabah baru").first.click()
-    expect(page.get_by_label("Nomor nasabah")).to_have_value("003")
+    expect(page.get_by_label("Nomor nasabah")).to_have_value("020")
     page.get_by_label("Nama", exact=True).fill("Bu Ani")
     page.get_by_role("button", name="Simpan").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bu Ani")
@@ -164,7 +192,7 @@ def test_an_operators_morning_then_the_member_reads_her_book(bank, new_page, sig
     expect(page.locator("#receipt")).to_contain_text("Rp 7.125")
 
     # Bu Ani's deposit was written to the wrong book: corrected with a reason.
-    open_deposit(page, unit_id, "003")
+    open_deposit(page, unit_id, "020")
     weigh(page, 0, "Kertas / kardus", "1")
     page.get_by_role("button", name="Catat setoran").click()
     expect(page.locator("#receipt")).to_contain_text("Rp 2.000")
@@ -192,6 +220,23 @@ def test_an_operators_morning_then_the_member_reads_her_book(bank, new_page, sig
     page.get_by_label("Jumlah penarikan (Rp)").fill("5.000")
     page.get_by_role("button", name="Catat penarikan").click()
     expect(page.locator("#receipt")).to_contain_text("Rp 4.375")
+    fits_the_phone(page)
+
+    # The rest of the queue, two kinds each; every receipt shows what the scales said.
+    kinds = list(PRICES)
+    for n, (number, _name) in enumerate(QUEUE):
+        open_deposit(page, unit_id, number)
+        total = 0
+        for row, grams in enumerate((700 + 130 * n, 250 + 45 * n)):
+            kind = kinds[(n + row) % len(kinds)]
+            weigh(page, row, kind, f"{grams // 1000},{grams % 1000:03d}")
+            total += (grams * PRICES[kind] + 500) // 1000  # half-up, once per line
+        page.get_by_role("button", name="Catat setoran").click()
+        expect(page.locator("#receipt")).to_contain_text(f"Rp {total:,}".replace(",", "."))
+
+    # The morning in the unit's report: Bu Ani's deposit was reversed, so 19 members saved.
+    page.goto(f"{BASE}/unit/{unit_id}/laporan")
+    expect(page.locator("#sum-active")).to_have_text("19")
     fits_the_phone(page)
 
     # Bu Sri, on her own phone, reads her balance and opens her deposit's receipt.
