@@ -162,7 +162,7 @@ def request_withdrawal():
         history=ledger.member_history(member, page_number()),
         grams=grams,
         co2e=_co2e_kg(grams),
-        co2e_source="",
+        co2e_source=plugin_settings(PLUGIN_ID).get("co2e_source", ""),
         waiting=[],
         form=form,
     ), form_status()

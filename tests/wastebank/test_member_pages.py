@@ -163,6 +163,7 @@ def test_member_asks_for_a_withdrawal_and_the_operator_pays_it(client, factory):
         data={"submission_token": token_of(page), "buku": str(member.id), "amount": "20000"},
     )
     assert too_much.status_code == 422 and "Saldo tidak cukup" in text(too_much)
+    assert "Sumber faktor" in text(too_much)  # the refused form keeps the impact's source
     ok = client.post(
         "/k/kauman/bank-sampah/saya/penarikan",
         data={"submission_token": token_of(page), "buku": str(member.id), "amount": "6000"},
