@@ -3,6 +3,8 @@ through the catalog), and fields re-render with what the user typed."""
 
 from __future__ import annotations
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -110,6 +112,63 @@ class PhoneOrEmail:
             raise ValidationError(
                 _l("Isi dengan alamat e-mail atau nomor HP (08…, 628… atau +628…).")
             )
+
+
+MAX_RUPIAH = 1_000_000_000  # Rp 1 milyar: beyond any price or payout here, safe for INTEGER
+
+
+def parse_rupiah(raw: str | None) -> int | None:
+    """'15000', '15.000', 'Rp 15.000' or '15,000' → 15000; '' → None. Raises ValueError
+    for anything else: decimals, letters, a minus sign."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    text = re.sub(r"^rp\.?\s*", "", text, flags=re.IGNORECASE)
+    if text.startswith("-"):
+        raise ValueError("negative")
+    # ASCII digits only: int() would also take "١٢٣".
+    if not re.fullmatch(r"[0-9]{1,3}([.,][0-9]{3})+|[0-9]+", text):
+        raise ValueError("not a whole number of rupiah")
+    return int(re.sub(r"[.,]", "", text))
+
+
+class RupiahField(StringField):
+    """A whole-rupiah amount typed as text, as people write it (15.000), validated into
+    `.amount` (None when empty), at most `maximum`. The messages can name what is asked
+    for ("Harga …")."""
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        maximum: int = MAX_RUPIAH,
+        negative_message=None,
+        format_message=None,
+        too_large_message=None,
+        **kwargs,
+    ):
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+        self.maximum = maximum
+        self.negative_message = negative_message or _l("Jumlah tidak boleh negatif.")
+        self.format_message = format_message or _l(
+            "Tulis jumlah rupiah tanpa desimal, misalnya 15000 atau 15.000."
+        )
+        self.too_large_message = too_large_message or _l("Jumlah terlalu besar.")
+        self.amount: int | None = None
+
+    def pre_validate(self, form):
+        self.amount = None
+        try:
+            self.amount = parse_rupiah(self.data)
+        except ValueError:
+            negative = (self.data or "").strip().startswith("-")
+            raise ValidationError(
+                self.negative_message if negative else self.format_message
+            ) from None
+        if self.amount is not None and self.amount > self.maximum:
+            raise ValidationError(self.too_large_message)
 
 
 class IndonesianPhone:

@@ -79,10 +79,13 @@ from .extensions import csrf, db, htmx, limiter
 from .formatting import WIB, kg, rupiah, slugify, snippet, wib
 from .forms import (
     INVALID_CHOICE,
+    MAX_RUPIAH,
     REQUIRED,
     EmptyForm,
     IndonesianPhone,
     MissingLocation,
+    RupiahField,
+    parse_rupiah,
     read_location,
 )
 from .forms import choices as select_choices
@@ -378,6 +381,8 @@ __all__ = [
     "IdempotentForm",
     "ImageRejected",
     "IndonesianPhone",
+    "MAX_RUPIAH",
+    "RupiahField",
     "InvalidPhone",
     "Kelurahan",
     "Manifest",
@@ -459,6 +464,7 @@ __all__ = [
     "point_feature",
     "point_near",
     "public_url",
+    "parse_rupiah",
     "read_location",
     "remember_result",
     "remove_media_files",

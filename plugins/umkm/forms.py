@@ -15,6 +15,7 @@ from app.kit import (
     REQUIRED,
     InvalidPhone,
     MissingLocation,
+    RupiahField,
     _l,
     normalize_phone,
     read_location,
@@ -42,40 +43,19 @@ FLAG_LABELS = {
 _NIB = re.compile(r"^\d{13}$")
 
 
-def parse_rupiah(raw: str | None) -> int | None:
-    """'15000', '15.000', 'Rp 15.000' or '15,000' → 15000; '' → None. Raises ValueError
-    for anything else: decimals, letters, a minus sign."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    text = re.sub(r"^rp\.?\s*", "", text, flags=re.IGNORECASE)
-    if text.startswith("-"):
-        raise ValueError("negative")
-    if not re.fullmatch(r"\d{1,3}([.,]\d{3})+|\d+", text):
-        raise ValueError("not a whole number")
-    return int(re.sub(r"[.,]", "", text))
-
-
-class RupiahField(StringField):
-    """A whole-rupiah amount typed as text (people write 15.000), validated into `.amount`."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
-        super().__init__(label, validators, **kwargs)
-        self.amount: int | None = None
-
-    def pre_validate(self, form):
-        self.amount = None
-        try:
-            self.amount = parse_rupiah(self.data)
-        except ValueError:
-            if (self.data or "").strip().startswith("-"):
-                raise ValidationError(_l("Harga tidak boleh negatif.")) from None
-            raise ValidationError(
-                _l("Tulis harga sebagai angka rupiah tanpa desimal, misalnya 15000 atau 15.000.")
-            ) from None
-        if self.amount is not None and self.amount > MAX_PRICE:
-            raise ValidationError(_l("Harga terlalu besar."))
+def price_field(label, validators=None, **kwargs) -> RupiahField:
+    """A price in whole rupiah, with messages that say "harga"."""
+    return RupiahField(
+        label,
+        validators,
+        maximum=MAX_PRICE,
+        negative_message=_l("Harga tidak boleh negatif."),
+        format_message=_l(
+            "Tulis harga sebagai angka rupiah tanpa desimal, misalnya 15000 atau 15.000."
+        ),
+        too_large_message=_l("Harga terlalu besar."),
+        **kwargs,
+    )
 
 
 class ShopForm(FlaskForm):
@@ -164,16 +144,16 @@ class ProductForm(FlaskForm):
     category = SelectField(
         _l("Kategori"), validators=[DataRequired(REQUIRED)], invalid_choice_message=INVALID_CHOICE
     )
-    price = RupiahField(
+    price = price_field(
         _l("Harga (Rp)"),
         validators=[DataRequired(REQUIRED)],
         description=_l("Dalam rupiah tanpa desimal, misalnya 150000."),
     )
-    price_max = RupiahField(
+    price_max = price_field(
         _l("Harga tertinggi (Rp, opsional)"),
         description=_l("Isi bila harganya berkisar, misalnya ukuran atau motif berbeda."),
     )
-    discount_price = RupiahField(
+    discount_price = price_field(
         _l("Harga diskon (Rp, opsional)"),
         description=_l("Harus lebih rendah dari harga."),
     )

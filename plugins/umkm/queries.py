@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import exc, func, or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.kit import WIB, db, plugin_settings
+from app.kit import WIB, db, parse_rupiah, plugin_settings
 
 from .models import Product, ProductMonthlyStat, ProductPhoto, Shop, ShopStatus, Stock
 
@@ -72,7 +72,7 @@ def read_filters(args, known_categories: list[str] | None) -> dict:
     """Catalogue filters from a query string; anything unrecognised is ignored, not an error.
     `known_categories` None (the city catalogue) accepts any category name. Prices are held
     within what a product can cost: twenty digits would not fit the database's integers."""
-    from .forms import MAX_PRICE, parse_rupiah
+    from .forms import MAX_PRICE
 
     filters: dict = {"q": "", "category": "", "min": None, "max": None, "stock": "", "sort": ""}
     filters["q"] = (args.get("q") or "").strip()[:100]

@@ -24,6 +24,7 @@ from app.kit import (
     IdempotentForm,
     InvalidPhone,
     MissingLocation,
+    RupiahField,
     _l,
     normalize_phone,
     read_location,
@@ -33,41 +34,7 @@ from app.kit import (
 LINE_ROWS = 6  # empty rows of a deposit or sale form without JavaScript
 MORE_ROWS = 3  # added by "Tambah baris"
 MAX_ROWS = 30
-MAX_AMOUNT = 1_000_000_000  # Rp 1 milyar: beyond any waste-bank withdrawal, safe for INTEGER
 _NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z./-]{0,19}$")
-
-
-def parse_rupiah(raw: str | None) -> int | None:
-    """'15000', '15.000', 'Rp 15.000' → 15000; '' → None. ValueError for anything else."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    text = re.sub(r"^rp\.?\s*", "", text, flags=re.IGNORECASE)
-    if not re.fullmatch(r"\d{1,3}([.,]\d{3})+|\d{1,12}", text):
-        raise ValueError("not a whole number of rupiah")
-    return int(re.sub(r"[.,]", "", text))
-
-
-class RupiahField(StringField):
-    """A whole-rupiah amount typed as text, validated into `.amount`."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
-        super().__init__(label, validators, **kwargs)
-        self.amount: int | None = None
-
-    def pre_validate(self, form):
-        self.amount = None
-        try:
-            self.amount = parse_rupiah(self.data)
-        except ValueError:
-            if (self.data or "").strip().startswith("-"):
-                raise ValidationError(_l("Jumlah tidak boleh negatif.")) from None
-            raise ValidationError(
-                _l("Tulis jumlah rupiah tanpa desimal, misalnya 15000 atau 15.000.")
-            ) from None
-        if self.amount is not None and self.amount > MAX_AMOUNT:
-            raise ValidationError(_l("Jumlah terlalu besar."))
 
 
 # -- the unit -----------------------------------------------------------------------------------

@@ -108,6 +108,9 @@ def bank(live_server):
 
 
 def fits_the_phone(page) -> None:
+    # After a click, the new page's text can be there before its stylesheet: measure the
+    # laid-out page, not the unstyled one.
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
         """() => [...document.body.querySelectorAll('*')]
