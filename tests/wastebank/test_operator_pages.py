@@ -287,7 +287,9 @@ def test_hostile_names_are_escaped_on_receipts(client, bank):
 def test_receipt_has_a_58mm_variant_and_print_css(client, bank):
     act_as(client, bank.operator)
     url = post_deposit(client, bank, (bank.paper, "1")).headers["Location"]
-    assert "wb-thermal" not in text(client.get(url))
+    receipt = text(client.get(url))
+    assert "wb-thermal" not in receipt
+    assert bank.unit.name in receipt and "Bank sampah Bank Sampah" not in receipt  # 58 mm is narrow
     assert "wb-thermal" in text(client.get(url + "?cetak=58"))
     css = text(client.get("/k/kauman/bank-sampah/static/wastebank.css"))
     assert "@media print" in css and "58mm" in css
