@@ -94,6 +94,7 @@ def kp_audit_phrases():
         # whole kelurahan, who need not see who saves at the waste bank.
         AuditObject("wastebank_member", _l("nasabah %(name)s"), _names(Member, Member.number)),
         AuditObject("wastebank_entry", _l("transaksi bank sampah #%(id)s")),
+        AuditObject("wastebank_withdrawal_request", _l("permintaan penarikan bank sampah #%(id)s")),
         AuditPhrase(
             "wastebank.price_set",
             _l(
@@ -101,5 +102,11 @@ def kp_audit_phrases():
                 "jual %(sell)s/kg"
             ),
             _price,
+        ),
+        AuditPhrase(
+            "wastebank.request_cancelled",
+            _l("%(actor)s membatalkan %(object)s sebesar %(amount)s tanpa membayarnya"),
+            lambda before, after: {"amount": rupiah(int(before.get("amount") or 0))},
+            details=False,
         ),
     ]

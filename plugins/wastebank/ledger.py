@@ -294,6 +294,25 @@ def post_withdrawal(
     return entry
 
 
+def cancel_request(request: WithdrawalRequest) -> bool:
+    """Cancel a withdrawal request that is still waiting; False when it was paid or
+    cancelled first. Under the member's lock, so a payment and a cancellation of the same
+    request cannot both happen; the caller commits (with its audit entry)."""
+    with _posting():
+        lock_for_write(Member, request.member_id)
+        current = db.session.execute(
+            select(WithdrawalRequest)
+            .where(WithdrawalRequest.id == request.id)
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        if current.status != RequestStatus.REQUESTED:
+            return False
+        current.status = RequestStatus.CANCELLED.value
+        current.decided_at = utcnow()
+        db.session.flush()
+    return True
+
+
 def post_sale(
     unit: Unit, lines, collector: str, actor, key: str, *, at: datetime | None = None
 ) -> Entry:

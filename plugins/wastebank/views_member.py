@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.kit import (
+    EmptyForm,
     already_done,
     db,
     emit,
@@ -166,3 +167,27 @@ def request_withdrawal():
         waiting=[],
         form=form,
     ), form_status()
+
+
+@bp.post("/saya/penarikan/<int:request_id>/batal")
+@login_required
+def cancel_my_request(request_id: int):
+    """The member changed their mind: a request still waiting is withdrawn."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    books = [book.id for book in my_memberships(current_user)]
+    found = db.session.execute(
+        select(WithdrawalRequest).where(
+            WithdrawalRequest.id == request_id, WithdrawalRequest.member_id.in_(books)
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    cancelled = ledger.cancel_request(found)
+    db.session.commit()
+    if cancelled:
+        flash(_("Permintaan penarikan dibatalkan."), "success")
+    else:
+        flash(_("Permintaan ini sudah diproses."), "info")
+    return redirect(url_for("wastebank.mine", buku=found.member_id))

@@ -22,6 +22,7 @@ from app.kit import (
     EmptyForm,
     User,
     already_done,
+    audit,
     current_kelurahan,
     db,
     emit,
@@ -59,7 +60,7 @@ from .forms import (
     WasteTypeForm,
     WithdrawalForm,
 )
-from .models import Entry, Member, Unit, WasteType, WithdrawalRequest
+from .models import Entry, Member, RequestStatus, Unit, WasteType, WithdrawalRequest
 
 MEMBERS_PER_PAGE = 30
 
@@ -777,10 +778,7 @@ def requests(unit_id: int):
     )
 
 
-@bp.post("/unit/<int:unit_id>/permintaan/<int:request_id>/bayar")
-@login_required
-def pay_request(unit_id: int, request_id: int):
-    unit = unit_or_404(unit_id)
+def _request_of_unit_or_404(unit: Unit, request_id: int) -> WithdrawalRequest:
     found = db.session.execute(
         select(WithdrawalRequest)
         .join(Member, Member.id == WithdrawalRequest.member_id)
@@ -788,9 +786,40 @@ def pay_request(unit_id: int, request_id: int):
     ).scalar_one_or_none()
     if found is None:
         abort(404)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
+    return found
+
+
+@bp.post("/unit/<int:unit_id>/permintaan/<int:request_id>/batal")
+@login_required
+def cancel_request(unit_id: int, request_id: int):
+    """The member did not come, or asked in person to keep saving: the request is closed
+    without paying, and the book is untouched."""
+    unit = unit_or_404(unit_id)
+    found = _request_of_unit_or_404(unit, request_id)
+    if ledger.cancel_request(found):
+        audit(
+            "wastebank.request_cancelled",
+            "wastebank_withdrawal_request",
+            found.id,
+            kelurahan=current_kelurahan(),
+            before={"status": RequestStatus.REQUESTED.value, "amount": found.amount},
+            after={"status": RequestStatus.CANCELLED.value},
+        )
+        db.session.commit()
+        flash(_("Permintaan penarikan dibatalkan."), "success")
+    else:
+        db.session.commit()
+        flash(_("Permintaan ini sudah diproses."), "info")
+    return redirect(url_for("wastebank.requests", unit_id=unit.id))
+
+
+@bp.post("/unit/<int:unit_id>/permintaan/<int:request_id>/bayar")
+@login_required
+def pay_request(unit_id: int, request_id: int):
+    unit = unit_or_404(unit_id)
+    found = _request_of_unit_or_404(unit, request_id)
     if found.status != "diminta":
         flash(_("Permintaan ini sudah diproses."), "info")
         return redirect(url_for("wastebank.requests", unit_id=unit.id))

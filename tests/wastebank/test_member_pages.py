@@ -204,3 +204,66 @@ def test_forms_refuse_a_post_without_csrf_token(app, client):
     response = client.post(f"{base(unit)}/nasabah/{member.id}/penarikan", data={"amount": "1"})
     assert response.status_code == 400
     assert count(Entry) == 0
+
+
+def _waiting_request(member, amount: int = 3000) -> WithdrawalRequest:
+    found = WithdrawalRequest(
+        kelurahan_id=member.kelurahan_id,
+        member_id=member.id,
+        amount=amount,
+        requested_by_id=member.user_id,
+    )
+    _db.session.add(found)
+    _db.session.commit()
+    return found
+
+
+def test_member_takes_back_a_waiting_request_and_nobody_else_can(client, factory):
+    unit = make_unit("kauman")
+    resident = factory.user("warga", "kauman")
+    member = make_member(unit, "009", "Bu Nur", user=resident)
+    found = _waiting_request(member)
+    cancel = f"/k/kauman/bank-sampah/saya/penarikan/{found.id}/batal"
+
+    act_as(client, factory.user("warga", "kauman"))  # a neighbour
+    assert client.post(cancel).status_code == 404
+    act_as(client, resident)
+    page = text(client.get("/k/kauman/bank-sampah/saya"))
+    assert "menunggu dibayar operator" in page and f'action="{cancel}"' in page
+    answer = client.post(cancel, follow_redirects=True)
+    assert "Permintaan penarikan dibatalkan." in text(answer)
+    assert "menunggu dibayar operator" not in text(answer)
+    _db.session.refresh(found)
+    assert found.status == "dibatalkan" and found.decided_at is not None
+
+    operator = add_operator(unit)
+    act_as(client, operator)
+    assert "Bu Nur" not in text(client.get(f"{base(unit)}/permintaan"))
+    client.post(f"{base(unit)}/permintaan/{found.id}/bayar")  # a stale list, a late tap
+    assert count(Entry) == 0  # nothing paid out of a cancelled request
+
+
+def test_operator_closes_a_request_unpaid_with_an_audit_entry(client, factory):
+    from app.models import AuditEntry
+
+    unit = make_unit("kauman")
+    member = make_member(unit, "009", "Bu Nur", user=factory.user("warga", "kauman"))
+    found = _waiting_request(member, 5000)
+    act_as(client, add_operator(unit))
+    listing = text(client.get(f"{base(unit)}/permintaan"))
+    assert f'action="{base(unit)}/permintaan/{found.id}/batal"' in listing
+    assert client.post(f"{base(unit)}/permintaan/{found.id}/batal").status_code == 302
+    _db.session.refresh(found)
+    assert found.status == "dibatalkan"
+    entry = _db.session.execute(
+        select(AuditEntry).where(AuditEntry.action == "wastebank.request_cancelled")
+    ).scalar_one()
+    assert entry.before["amount"] == 5000
+    # Cancelling again changes nothing and records nothing more.
+    again = client.post(f"{base(unit)}/permintaan/{found.id}/batal", follow_redirects=True)
+    assert "sudah diproses" in text(again)
+    assert count(AuditEntry, AuditEntry.action == "wastebank.request_cancelled") == 1
+    # Another unit's operator does not find it.
+    other = make_unit("kauman")
+    act_as(client, add_operator(other))
+    assert client.post(f"{base(other)}/permintaan/{found.id}/batal").status_code == 404
