@@ -4,6 +4,7 @@ never overlap, whatever sequence of price changes an operator makes."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import date, timedelta
 from fractions import Fraction
@@ -100,6 +101,11 @@ changes_st = st.lists(
 )
 
 
+# Each example gets a type of its own in the shared unit. A name from id(changes) was
+# reused when Python gave a later example's list the same address.
+_type_numbers = itertools.count(1)
+
+
 @pytest.fixture
 def priced_unit(app):
     return make_unit(), make_operator()
@@ -114,7 +120,7 @@ def priced_unit(app):
 @given(changes=changes_st)
 def test_price_periods_never_overlap_whatever_the_changes(priced_unit, changes):
     unit, operator = priced_unit
-    waste_type = make_type(unit, f"Jenis {id(changes)}-{len(changes)}", buy=None)
+    waste_type = make_type(unit, f"Jenis {next(_type_numbers)}", buy=None)
     base = ledger.today()
     accepted: list[tuple[date, int]] = []
     for offset, buy, sell in changes:
