@@ -592,6 +592,22 @@ def _ready(form, unit: Unit) -> bool:
     return not _price_errors(form, unit) and valid
 
 
+def _lines_page(template: str, form, types, unit: Unit, *, price: str, **context):
+    """A deposit or sale form with today's prices (`price`: the buying or the selling one,
+    for the live estimate); 422 after a refused post, 200 after "Tambah baris"."""
+    status = 422 if request.method == "POST" and not form.add_rows.data else 200
+    prices = pricing.prices_on(unit, today())
+    return render_template(
+        template,
+        unit=unit,
+        form=form,
+        types=types,
+        prices=prices,
+        price_map={str(k): getattr(p, price) for k, p in prices.items()},
+        **context,
+    ), status
+
+
 def _ledger_error(form, error) -> None:
     """A refusal from the ledger shown at the top of the form, the input kept."""
     db.session.rollback()
@@ -619,18 +635,15 @@ def deposit(unit_id: int, member_id: int):
             _remembered(form, url)
             flash(_("Setoran dicatat."), "success")
             return redirect(url)
-    status = 422 if request.method == "POST" and not form.add_rows.data else 200
-    prices = pricing.prices_on(unit, today())
-    return render_template(
+    return _lines_page(
         "wastebank/deposit.html",
-        unit=unit,
+        form,
+        types,
+        unit,
+        price="buy_per_kg",
         member=member,
-        form=form,
-        types=types,
-        prices=prices,
-        price_map={str(k): p.buy_per_kg for k, p in prices.items()},
         balance=ledger.balance(member),
-    ), status
+    )
 
 
 @bp.route("/unit/<int:unit_id>/nasabah/<int:member_id>/penarikan", methods=["GET", "POST"])
@@ -696,17 +709,7 @@ def sale(unit_id: int):
             _remembered(form, url)
             flash(_("Penjualan dicatat."), "success")
             return redirect(url)
-    status = 422 if request.method == "POST" and not form.add_rows.data else 200
-    prices = pricing.prices_on(unit, today())
-    return render_template(
-        "wastebank/sale.html",
-        unit=unit,
-        form=form,
-        types=types,
-        stock=stock,
-        prices=prices,
-        price_map={str(k): p.sell_per_kg for k, p in prices.items()},
-    ), status
+    return _lines_page("wastebank/sale.html", form, types, unit, price="sell_per_kg", stock=stock)
 
 
 # -- receipts and corrections ------------------------------------------------------------------
