@@ -44,6 +44,11 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
     return Response(csv_text(header, rows), mimetype="text/csv", headers=_attachment(filename))
 
 
+def ics_response(filename: str, body: bytes) -> Response:
+    """An iCalendar download (RFC 5545), for calendar apps and open data."""
+    return Response(body, mimetype="text/calendar", headers=_attachment(filename))
+
+
 def geojson_response(filename: str, data: dict) -> Response:
     return Response(
         json.dumps(data, ensure_ascii=False),

@@ -200,8 +200,8 @@ def kp_open_data(kelurahan: Kelurahan) -> list[Dataset]:
     """Return the plugin's open datasets for the kelurahan's open data page.
 
     Called by `/k/<slug>/data-terbuka`. Each `Dataset` has an id, a title and exporters
-    (`csv`, optionally `geojson`) that return rows of public fields only: no e-mail, no
-    phone, no name a person chose to hide.
+    (`csv`, optionally `geojson`, or `ics` for events) that return public fields only: no
+    e-mail, no phone, no name a person chose to hide.
 
     Example::
 

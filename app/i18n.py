@@ -1,4 +1,6 @@
-"""Language choice: the user's saved choice, then the `kp_lang` cookie, else Bahasa Indonesia.
+"""Language choice: a `?lang=` on the URL (a shared link to an English page stays English
+for whoever opens it), then the user's saved choice, then the `kp_lang` cookie, else Bahasa
+Indonesia.
 
 The browser's Accept-Language is ignored on purpose: many phones in Pekalongan are set to
 English, yet residents expect the kelurahan's site in Indonesian unless they switch.
@@ -14,6 +16,9 @@ def select_locale() -> str:
     supported = current_app.config["KP_LANGUAGES"]
     if not has_request_context():  # CLI and background work speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang")
+    if asked in supported:
+        return asked
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in supported:
         return user_locale

@@ -63,6 +63,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import re
 from collections.abc import Iterable
 
 from flask import current_app, g, has_request_context, request
@@ -74,7 +75,7 @@ from .audit import record as audit
 from .audit import row_ids as audit_row_ids
 from .auth import admin_required, is_admin, is_staff, login_required, staff_required
 from .caching import cache
-from .exports import csv_response, csv_text, geojson_response
+from .exports import csv_response, csv_text, geojson_response, ics_response
 from .extensions import csrf, db, htmx, limiter
 from .formatting import WIB, kg, rupiah, slugify, snippet, wib
 from .forms import (
@@ -297,6 +298,30 @@ def once_per_day(key: str) -> bool:
         return False
 
 
+# Declared bots and link-preview fetchers (WhatsApp, Telegram) are not people reading a page.
+BOT_AGENT = re.compile(
+    r"bot|crawl|spider|slurp|archiver|facebookexternalhit|preview|whatsapp|telegram|"
+    r"curl|wget|python|httpx|okhttp|java/|go-http|headless|lighthouse|monitor|scan",
+    re.IGNORECASE,
+)
+
+
+def is_counted_request(req=None) -> bool:
+    """Whether the request (the current one) is a person's view worth counting: a GET or
+    POST, not HEAD, not a prefetch or prerender, not a declared bot or link-preview fetcher,
+    and not a client that does not say what it is. Pair it with `once_per_day`."""
+    req = req or request
+    if req.method not in ("GET", "POST"):
+        return False
+    agent = req.headers.get("User-Agent") or ""
+    if not agent or BOT_AGENT.search(agent):
+        return False
+    purpose = " ".join(
+        req.headers.get(name) or "" for name in ("Sec-Purpose", "Purpose", "X-Moz")
+    ).lower()
+    return "prefetch" not in purpose and "prerender" not in purpose
+
+
 def count_today(key: str) -> int:
     """Add one to the counter `key` for this calendar day (WIB) and return it (the app
     cache, shared like `once_per_day`); a cap compares against it."""
@@ -436,11 +461,13 @@ __all__ = [
     "get_or_404",
     "gettext",
     "holders_of",
+    "ics_response",
     "hookimpl",
     "host",
     "htmx",
     "in_bounds",
     "is_admin",
+    "is_counted_request",
     "is_enabled",
     "is_staff",
     "kg",

@@ -290,13 +290,15 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class Dataset:
-    """An open dataset. Each exporter returns (header, rows) for CSV or a GeoJSON dict."""
+    """An open dataset. Each exporter returns (header, rows) for CSV, a GeoJSON dict, or
+    an RFC 5545 iCalendar document (bytes) for events."""
 
     id: str
     title: Any
     description: Any = ""
     csv: Callable[[], tuple[list[str], Iterable[list[Any]]]] | None = None
     geojson: Callable[[], dict] | None = None
+    ics: Callable[[], bytes] | None = None
 
 
 @dataclass(frozen=True)

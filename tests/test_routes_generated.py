@@ -86,6 +86,21 @@ PUBLIC = {
     "umkm.static": "UMKM: the plugin's JavaScript and CSS",
     "umkm_city.static": "UMKM: the plugin's JavaScript and CSS, outside any kelurahan",
     "umkm_city.catalogue": "UMKM: the city-wide catalogue",
+    "tourism.index": "wisata: the kelurahan's guide",
+    "tourism.destination": "wisata: a destination's public page",
+    "tourism.event": "wisata: an event's public page",
+    "tourism.calendar": "wisata: the kelurahan's events calendar",
+    "tourism.feed": "wisata: the kelurahan's iCalendar feed",
+    "tourism.route": "wisata: a walking route's public page",
+    "tourism.route_geojson": "wisata: a walking route's line for its map",
+    "tourism.destinations_geojson": "wisata: published destinations for the map",
+    "tourism.events_geojson": "wisata: upcoming events for the map",
+    "tourism.static": "wisata: the plugin's CSS",
+    "tourism_city.static": "wisata: the plugin's CSS, outside any kelurahan",
+    "tourism_city.guide": "wisata: the city's visitors' guide",
+    "tourism_city.calendar": "wisata: the city's events calendar",
+    "tourism_city.feed": "wisata: the city's iCalendar feed",
+    "tourism_city.destinations_geojson": "wisata: the city guide's map data",
     "wastebank.index": "bank sampah: what it is, and where each visitor goes next",
     "wastebank.static": "bank sampah: the plugin's CSS",
     "open311.index": "Open311: the API's entry point (the discovery document)",
@@ -206,6 +221,22 @@ POST_DATA = {
     "umkm.approve_shop": lambda w: {"reason": "Disetujui tanpa token"},
     "umkm.suspend_shop": lambda w: {"reason": "Ditangguhkan tanpa token"},
     "umkm.staff_hide_product": lambda w: {"reason": "Disembunyikan tanpa token"},
+    "tourism.new_destination": lambda w: _destination_form(w, "Destinasi Tanpa Token"),
+    "tourism.edit_destination": lambda w: _destination_form(w, "Destinasi Diubah Tanpa Token"),
+    "tourism.new_event": lambda w: _event_form(w, "Acara Tanpa Token"),
+    "tourism.edit_event": lambda w: _event_form(w, "Acara Diubah Tanpa Token"),
+    "tourism.review_destination": lambda w: {"aksi": "hide", "note": "Tanpa token"},
+    "tourism.review_event": lambda w: {"aksi": "hide", "note": "Tanpa token"},
+    "tourism.new_route": lambda w: {
+        "name": "Rute Tanpa Token",
+        "stop_0": str(w.own.tourism.destination_id),
+        "stop_1": str(w.own.tourism.second_destination_id),
+    },
+    "tourism.edit_route": lambda w: {
+        "name": "Rute Diubah Tanpa Token",
+        "stop_0": str(w.own.tourism.second_destination_id),
+        "stop_1": str(w.own.tourism.destination_id),
+    },
     "wastebank.new_unit": lambda w: {
         "group": str(w.own.wastebank.spare_group_id),
         "name": "Unit Tanpa Token",
@@ -248,6 +279,35 @@ POST_DATA = {
     },
 }
 
+
+def _destination_form(w, name: str) -> dict:
+    return {
+        "group": str(w.own.tourism.group_id),
+        "name": name,
+        "category": "museum",
+        "description": "Keterangan tanpa token.",
+        "lat": "-6.8899",
+        "lng": "109.6728",
+        "ticket_price": "0",
+        "opens_0": "08:00",
+        "closes_0": "15:00",
+    }
+
+
+def _event_form(w, title: str) -> dict:
+    return {
+        "group": str(w.own.tourism.group_id),
+        "title": title,
+        "description": "Acara tanpa token.",
+        "start_date": "2030-01-05",
+        "start_time": "08:00",
+        "end_date": "2030-01-05",
+        "end_time": "11:00",
+        "repeat": "none",
+        "destination": str(w.own.tourism.destination_id),
+    }
+
+
 # Query strings that make a page show data (search for the rows the isolation test plants).
 QUERY = {"public.search": {"q": "Rahasia"}, "admin.residents": {"q": "Rahasia"}}
 
@@ -277,6 +337,17 @@ class Place:
     place_id: int  # an entry of the offline gazetteer (admin "Tempat & jalan")
     marker: str  # appears in the names of every row planted here
     wastebank: WasteBankPlace  # a unit the admin operates, with a member, a type, entries
+    tourism: TourismPlace  # published destinations, a photo, an event and a route
+
+
+@dataclass
+class TourismPlace:
+    group_id: int  # a verified Pokdarwis group the admin leads
+    destination_id: int
+    second_destination_id: int
+    photo_id: int
+    event_id: int
+    route_id: int
 
 
 @dataclass
@@ -357,6 +428,7 @@ def _place(app, db, slug: str) -> Place:
     db.session.add(gazetteer_place)
     db.session.commit()
     wastebank = _plant_wastebank(app, db, slug, admin, marker)
+    tourism = _plant_tourism(app, db, slug, admin, marker)
     return Place(
         slug=slug,
         kelurahan_id=group.kelurahan_id,
@@ -378,6 +450,85 @@ def _place(app, db, slug: str) -> Place:
         place_id=gazetteer_place.id,
         marker=marker,
         wastebank=wastebank,
+        tourism=tourism,
+    )
+
+
+def _plant_tourism(app, db, slug: str, admin, marker: str) -> TourismPlace:
+    """Two published destinations of a Pokdarwis group the admin leads (one with a photo),
+    a weekly event at the first, and a walking route through both."""
+    from datetime import UTC, datetime
+
+    from plugins.tourism.models import (
+        Destination,
+        DestinationPhoto,
+        RouteStop,
+        TourEvent,
+        TourRoute,
+    )
+
+    enable_plugin(app, "tourism", slug)
+    group = make_group(slug, leader=admin, name=f"Pokdarwis {marker}", kind="pokdarwis")
+    home_id = group.kelurahan_id
+    hours = [["08:00", "15:00"]] * 7
+    places = [
+        Destination(
+            kelurahan_id=home_id,
+            group_id=group.id,
+            name=f"{what} {marker}",
+            category="museum",
+            description=f"Keterangan {what.lower()} {marker}.",
+            lat=-6.8899 + 0.001 * n,
+            lng=109.6728,
+            hours=hours,
+            status="published",
+        )
+        for n, what in enumerate(("Museum", "Galeri"))
+    ]
+    media = [
+        Media(
+            relpath=f"uji/wisata-{marker.split()[-1].lower()}-{size}.jpg",
+            width=8,
+            height=8,
+            content_type="image/jpeg",
+            size_bytes=4,
+            kelurahan_id=home_id,
+        )
+        for size in ("besar", "kecil")
+    ]
+    photo = DestinationPhoto(kelurahan_id=home_id, media=media[0], thumb=media[1], position=0)
+    places[0].photos.append(photo)
+    db.session.add_all(places)
+    db.session.flush()
+    starts = datetime(2030, 1, 5, 1, tzinfo=UTC)
+    event = TourEvent(
+        kelurahan_id=home_id,
+        group_id=group.id,
+        title=f"Acara {marker}",
+        description=f"Keterangan acara {marker}.",
+        starts_at=starts,
+        ends_at=starts.replace(hour=4),
+        rrule="FREQ=WEEKLY;UNTIL=20300330T165959Z;BYDAY=SA",
+        series_ends_at=datetime(2030, 3, 30, 4, tzinfo=UTC),
+        destination_id=places[0].id,
+        lat=places[0].lat,
+        lng=places[0].lng,
+        status="published",
+    )
+    route = TourRoute(kelurahan_id=home_id, name=f"Rute {marker}")
+    route.stops = [
+        RouteStop(kelurahan_id=home_id, destination_id=d.id, position=i)
+        for i, d in enumerate(places)
+    ]
+    db.session.add_all([event, route])
+    db.session.commit()
+    return TourismPlace(
+        group_id=group.id,
+        destination_id=places[0].id,
+        second_destination_id=places[1].id,
+        photo_id=photo.id,
+        event_id=event.id,
+        route_id=route.id,
     )
 
 
@@ -569,6 +720,9 @@ FOREIGN_IDS = {
     "type_id": lambda p: p.wastebank.type_id,
     "entry_id": lambda p: p.wastebank.entry_id,
     "request_id": lambda p: p.wastebank.request_id,
+    "destination_id": lambda p: p.tourism.destination_id,
+    "event_id": lambda p: p.tourism.event_id,
+    "route_id": lambda p: p.tourism.route_id,
 }
 
 # Values for the other URL arguments, valid in the given kelurahan.
@@ -611,6 +765,11 @@ BLUEPRINT_VALUES = {
     "umkm": {"filename": lambda w, p: "umkm.js"},
     "umkm_city": {"filename": lambda w, p: "umkm.js"},
     "wastebank": {"filename": lambda w, p: "wastebank.css"},
+    "tourism": {
+        "filename": lambda w, p: "tourism.css",
+        "photo_id": lambda w, p: p.tourism.photo_id,
+    },
+    "tourism_city": {"filename": lambda w, p: "tourism.css"},
     "open311": {
         "ext": lambda w, p: "json",
         "fmt": lambda w, p: "json",
@@ -621,6 +780,7 @@ BLUEPRINT_VALUES = {
 # Object ids passed as plain strings under one blueprint; like FOREIGN_IDS, the isolation
 # test swaps them for the other kelurahan's.
 BLUEPRINT_IDS = {
+    "tourism": {"photo_id": lambda p: p.tourism.photo_id},
     # A waste-bank member (nasabah), not a group membership; unit_id for string arguments.
     "wastebank": {
         "member_id": lambda p: p.wastebank.member_id,

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from .. import maplayers
 from ..city_settings import city_complaint_channel, core_settings, tel_href
 from ..directory import all_kelurahan, by_kecamatan
-from ..exports import csv_response, geojson_response
+from ..exports import csv_response, geojson_response, ics_response
 from ..extensions import csrf
 from ..formatting import WIB
 from ..geo import feature_collection, point_feature
@@ -163,7 +163,7 @@ def open_data():
 def open_data_download(dataset_id: str, fmt: str):
     datasets = host().collect("kp_open_data", g.kelurahan, kelurahan=g.kelurahan)
     dataset = next((d for d in datasets if d.id == dataset_id), None)
-    if dataset is None or fmt not in {"csv", "geojson"}:
+    if dataset is None or fmt not in {"csv", "geojson", "ics"}:
         abort(404)
     filename = f"{g.kelurahan.slug}-{dataset.id}"
     if fmt == "csv" and dataset.csv:
@@ -171,6 +171,8 @@ def open_data_download(dataset_id: str, fmt: str):
         return csv_response(f"{filename}.csv", header, rows)
     if fmt == "geojson" and dataset.geojson:
         return geojson_response(f"{filename}.geojson", dataset.geojson())
+    if fmt == "ics" and dataset.ics:
+        return ics_response(f"{filename}.ics", dataset.ics())
     abort(404)
 
 

@@ -8,7 +8,6 @@ search, map or export forgets it.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import exc, func, or_, select, update
@@ -146,27 +145,8 @@ def apply_filters(query, filters: dict):
 
 
 # Declared bots, link-preview fetchers and scripts: their requests are not people looking.
-BOT_AGENT = re.compile(
-    r"bot|crawl|spider|slurp|archiver|facebookexternalhit|preview|whatsapp|telegram|"
-    r"curl|wget|python|httpx|okhttp|java/|go-http|headless|lighthouse|monitor|scan",
-    re.IGNORECASE,
-)
 # Products one visitor's views (and, apart, clicks) count for in a day.
 VISITOR_DAILY_CAP = 50
-
-
-def is_counted_request(request) -> bool:
-    """A GET or POST a person made: not HEAD, not a prefetch or prerender, not a declared
-    bot (or a client that does not say what it is)."""
-    if request.method not in ("GET", "POST"):
-        return False
-    agent = request.headers.get("User-Agent") or ""
-    if not agent or BOT_AGENT.search(agent):
-        return False
-    purpose = " ".join(
-        request.headers.get(name) or "" for name in ("Sec-Purpose", "Purpose", "X-Moz")
-    ).lower()
-    return "prefetch" not in purpose and "prerender" not in purpose
 
 
 def count_event(product: Product, field: str) -> None:
