@@ -3,8 +3,8 @@
     .venv/bin/python bench/plugin_overhead.py [--postgres URL] [--runs 300] [--seconds 5]
 
 Builds a fresh database with the demo content (`flask kp seed --demo`: the shipped plugins
-on in Kauman, with their reports and shops) and measures two things, each as a ratio to a
-floor measured in the same run:
+on in Kauman, with their reports, shops, waste bank and tourism destinations and events) and
+measures two things, each as a ratio to a floor measured in the same run:
 
 1. In process (Flask test client), Kauman's home page with every shipped plugin on, against
    the same page with them all off. Goal: at most 1.2×.
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import add_backend_arguments, make_app, median_time, postgres_database, print_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ("reports", "umkm")
+SHIPPED = ("reports", "umkm", "wastebank", "tourism")
 HOME = "/k/kauman/"
 REPORTS_LIST = "/k/kauman/laporan/"
 BARE = "/bench/bare"

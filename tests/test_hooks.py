@@ -17,7 +17,7 @@ from flask import url_for
 
 from app import hookspecs
 from app.extensions import db as _db
-from app.plugins import NavItem, PluginLoadError, hookimpl, host
+from app.plugins import Dataset, NavItem, PluginLoadError, hookimpl, host
 
 # -- the rule itself -------------------------------------------------------------------------
 
@@ -205,6 +205,31 @@ def test_hook_kp_open_data(app, client, factory):
     groups_csv = client.get("/k/kauman/data-terbuka/kelompok.csv").get_data(as_text=True)
     assert "Batik Kauman" in groups_csv and "ketua-batik@contoh.id" not in groups_csv
     assert client.get("/k/kauman/data-terbuka/tidak-ada.csv").status_code == 404
+
+
+def test_open_data_serves_an_icalendar_dataset(app, client, extra_plugin):
+    """A dataset with an `ics` exporter is offered and served as text/calendar; a format
+    it does not have answers 404."""
+
+    class Agenda:
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return fixture_manifest("agenda")
+
+        @hookimpl
+        def kp_open_data(self, kelurahan):
+            body = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+            return [Dataset("agenda", "Agenda kelurahan", ics=lambda: body)]
+
+    extra_plugin(Agenda(), "agenda")
+    enable_plugin(app, "agenda", "kauman")
+    page = client.get("/k/kauman/data-terbuka").get_data(as_text=True)
+    assert "/k/kauman/data-terbuka/agenda.ics" in page and "iCalendar" in page
+    feed = client.get("/k/kauman/data-terbuka/agenda.ics")
+    assert feed.status_code == 200
+    assert feed.mimetype == "text/calendar"
+    assert feed.get_data().startswith(b"BEGIN:VCALENDAR")
+    assert client.get("/k/kauman/data-terbuka/agenda.csv").status_code == 404
 
 
 def test_hook_kp_complaint_channels(app, client, extra_plugin):

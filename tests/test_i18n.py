@@ -222,6 +222,18 @@ def test_switching_to_english_sets_a_cookie_and_translates_the_page(client):
     assert "Kata sandi" in html
 
 
+def test_a_lang_parameter_shows_that_language_without_changing_the_choice(client):
+    # A shared link to an English page (?lang=en) opens in English for whoever follows it,
+    # and leaves their own language alone on the next page.
+    html = _html(client.get("/masuk?lang=en"))
+    assert '<html lang="en">' in html
+    assert "Sign in" in html
+    assert "kp_lang" not in (client.get("/masuk?lang=en").headers.get("Set-Cookie") or "")
+    html = _html(client.get("/masuk"))
+    assert '<html lang="id">' in html
+    assert '<html lang="id">' in _html(client.get("/masuk?lang=fr"))
+
+
 def test_unknown_language_falls_back_to_indonesian(client):
     client.set_cookie("kp_lang", "fr")
     html = _html(client.get("/masuk"))

@@ -74,7 +74,8 @@ def can_edit(item) -> bool:
 def _visible_or_404(item, manage: bool):
     if item is None:
         abort(404)
-    if (manage or not item.is_published) and not can_edit(item):
+    public = getattr(item, "is_public", item.is_published)
+    if (manage or not public) and not can_edit(item):
         abort(404)
     return item
 

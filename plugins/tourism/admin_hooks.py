@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.kit import AuditObject, AuditPhrase, OffImpact, _l, audit_row_ids, count_rows, db, hookimpl
 
 from .models import Destination, Status, TourEvent, TourRoute
+from .queries import event_is_public
 
 __all__ = ["kp_audit_phrases", "kp_plugin_off_impact"]
 
@@ -22,7 +23,7 @@ def kp_plugin_off_impact(kelurahan):
             .options(selectinload(Destination.group))
         ).scalars()
     )
-    events = count_rows(select(TourEvent.id).where(TourEvent.status == Status.PUBLISHED.value))
+    events = count_rows(select(TourEvent.id).where(event_is_public()))
     groups = {d.group.id: d.group for d in destinations if d.group is not None}
     return [
         OffImpact(

@@ -38,7 +38,7 @@ from .access import REVIEW
 from .forms import CATEGORY_LABELS
 from .guide import WIDGET_DAYS, upcoming_sittings, window_events
 from .models import Destination, PageViews, Status, TourEvent
-from .queries import month_start, now_utc, sittings
+from .queries import event_is_public, month_start, now_utc, sittings
 
 __all__ = [
     "kp_nav_items",
@@ -82,7 +82,9 @@ def kp_map_layers(kelurahan):
     def upcoming(args):
         # "Now" at request time: a cached layer definition must not freeze the moment.
         return select(TourEvent).where(
-            _published(TourEvent, kelurahan), TourEvent.series_ends_at > now_utc()
+            TourEvent.kelurahan_id == kelurahan.id,
+            event_is_public(),
+            TourEvent.series_ends_at > now_utc(),
         )
 
     events = MapLayer(
@@ -180,7 +182,8 @@ def kp_search(kelurahan, query, limit):
         events = db.session.execute(
             select(TourEvent)
             .where(
-                _published(TourEvent, kelurahan),
+                TourEvent.kelurahan_id == kelurahan.id,
+                event_is_public(),
                 TourEvent.series_ends_at > now_utc(),
                 or_(_contains(TourEvent.title, needle), _contains(TourEvent.description, needle)),
             )

@@ -160,6 +160,12 @@ class TourEvent(Reviewed, TenantMixin, db.Model):
     )
 
     @property
+    def is_public(self) -> bool:
+        """Published, at a place the public may see: an event at a destination that is not
+        (or no longer) published is not shown either."""
+        return self.is_published and (self.destination is None or self.destination.is_published)
+
+    @property
     def place_label(self) -> str:
         if self.destination is not None:
             return self.destination.name

@@ -45,10 +45,19 @@ def public_destinations():
     )
 
 
+def event_is_public():
+    """SQL for TourEvent.is_public: published, and at a published destination or a place
+    of its own."""
+    published_places = select(Destination.id).where(Destination.status == Status.PUBLISHED.value)
+    return (TourEvent.status == Status.PUBLISHED.value) & (
+        TourEvent.destination_id.is_(None) | TourEvent.destination_id.in_(published_places)
+    )
+
+
 def public_events():
     return (
         select(TourEvent)
-        .where(TourEvent.status == Status.PUBLISHED.value)
+        .where(event_is_public())
         .options(selectinload(TourEvent.destination), selectinload(TourEvent.poster))
     )
 

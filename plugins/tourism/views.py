@@ -230,7 +230,7 @@ def event(event_id: int):
         page_url=url,
         share=share_url(item.title, url),
     )
-    if item.is_published and not editor:
+    if item.is_public and not editor:
         _count_once(item.kelurahan_id, f"event:{item.id}")
     return page
 

@@ -14,7 +14,6 @@ from app.kit import (
     geojson_response,
     point_feature,
     public_url,
-    visitor_page,
 )
 
 from .blueprint import city_bp
@@ -33,8 +32,9 @@ def _places(chosen: str = ""):
     return places, ids
 
 
+# Not @visitor_page: its cache key holds no kelurahan's stamps, so a city page would keep
+# showing a destination or event staff hid (or miss one they published) until it expired.
 @city_bp.get("/", endpoint="guide")
-@visitor_page
 def city_guide():
     chosen = (request.args.get("kelurahan") or "").strip()
     places, ids = _places(chosen)
@@ -99,7 +99,6 @@ def city_destinations_geojson():
 
 
 @city_bp.get("/acara/", endpoint="calendar")
-@visitor_page
 def city_calendar():
     places, ids = _places()
     with all_kelurahan():

@@ -100,13 +100,19 @@ def _national(e164: str | None) -> str:
 
 
 def _writable_destinations():
-    """Published destinations of the kelurahan, for an event's place and a route's stops."""
+    """The places an event may be held at: published destinations, and the writer's own
+    group's (or, for staff, any) not yet published. An event at a place that is not
+    published waits for it: it shows once both are published (TourEvent.is_public)."""
+    mine = Destination.status == Status.PUBLISHED.value
+    if can_review():
+        mine = Destination.status != Status.HIDDEN.value
+    else:
+        groups = [group.id for group in my_groups()]
+        mine = mine | (
+            Destination.group_id.in_(groups) & (Destination.status != Status.HIDDEN.value)
+        )
     return list(
-        db.session.execute(
-            select(Destination)
-            .where(Destination.status == Status.PUBLISHED.value)
-            .order_by(Destination.name)
-        ).scalars()
+        db.session.execute(select(Destination).where(mine).order_by(Destination.name)).scalars()
     )
 
 

@@ -36,7 +36,7 @@ VIEWPORT = {"width": 360, "height": 740}
 HEADER_MAX = 120  # px: brand and menus, then the menu strip
 SLUG = "kauman"
 ARGUMENT = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(?P<name>\w+)>")
-ROLES = ["anonim", "warga", "penjual", "operator", "petugas", "admin", "admin_kota"]
+ROLES = ["anonim", "warga", "penjual", "operator", "pokdarwis", "petugas", "admin", "admin_kota"]
 
 # GET rules that are not pages, with the reason. Rules whose last path segment has a file
 # extension (`.geojson`, `.<fmt>`, `manifest.webmanifest`) are files and skipped as well;
@@ -67,6 +67,7 @@ class Demo:
     accounts: dict[str, tuple[str, str]]  # role -> (identifier, password)
     user_ids: dict[str, int] = field(default_factory=dict)
     wastebank: dict[str, int] = field(default_factory=dict)  # unit_id, member_id, entry_id
+    tourism: dict[str, int] = field(default_factory=dict)  # destination_id, event_id, route_id
 
 
 # Values of URL arguments by name. A route with an argument missing here fails the test.
@@ -82,6 +83,9 @@ VALUES = {
     "unit_id": lambda d: d.wastebank["unit_id"],
     "member_id": lambda d: d.wastebank["member_id"],
     "entry_id": lambda d: d.wastebank["entry_id"],
+    "destination_id": lambda d: d.tourism["destination_id"],
+    "event_id": lambda d: d.tourism["event_id"],
+    "route_id": lambda d: d.tourism["route_id"],
 }
 # Arguments that mean something else for one endpoint; looked up first.
 ENDPOINT_VALUES = {
@@ -90,6 +94,11 @@ ENDPOINT_VALUES = {
 }
 # Query strings that make a page show what it is for.
 QUERY = {"public.search": "?q=batik", "admin.residents": "?q=a"}
+# Other views of the same page, checked as well (the calendars' month grid; a list is the default).
+ALSO_QUERY = {
+    "tourism.calendar": ("?tampilan=bulan",),
+    "tourism_city.calendar": ("?tampilan=bulan",),
+}
 
 
 def _seed_demo_world() -> None:
@@ -162,6 +171,7 @@ def _demo(server) -> Demo:
         )
         db.session.commit()
         operator, wastebank = _plant_wastebank(kauman, member_account=resident)
+        pokdarwis, tourism = _plant_tourism(kauman)
         with server.app.test_request_context():
             signup_token = make_signup_token(
                 name="Warga Baru",
@@ -175,6 +185,7 @@ def _demo(server) -> Demo:
             "warga": (resident.email, PASSWORD),
             "penjual": (seller.email, DEMO_PASSWORDS["warga"]),
             "operator": (operator.email, PASSWORD),
+            "pokdarwis": (pokdarwis.email, DEMO_PASSWORDS["warga"]),
             **{
                 role: (demo_email(role), DEMO_PASSWORDS[role])
                 for role in ("petugas", "admin", "admin_kota")
@@ -196,6 +207,7 @@ def _demo(server) -> Demo:
             accounts=accounts,
             user_ids=user_ids,
             wastebank=wastebank,
+            tourism=tourism,
         )
 
 
@@ -279,6 +291,46 @@ def _plant_wastebank(kauman, member_account):
     return operator, ids
 
 
+def _plant_tourism(kauman):
+    """Kauman's demo tourism (its Pokdarwis group and member, published destinations with
+    photos, a weekly event, the batik route), plus a destination of the group waiting for
+    review with a long name, so the review queue shows a decision form for each kind and
+    the member's pages have something of their own. Returns the member and the ids."""
+    from app.models import User
+    from plugins.tourism.models import Destination, Status, TourEvent, TourRoute
+
+    member = db_one(select(User).where(User.email == "pokdarwis.kauman@demo.kelurahan-pintar.id"))
+    place = db.session.execute(
+        select(Destination)
+        .where(Destination.kelurahan_id == kauman.id, Destination.status == "published")
+        .order_by(Destination.id)
+        .limit(1)
+    ).scalar_one()
+    event = db.session.execute(
+        select(TourEvent)
+        .where(TourEvent.kelurahan_id == kauman.id, TourEvent.rrule.is_not(None))
+        .order_by(TourEvent.id)
+        .limit(1)
+    ).scalar_one()
+    route = db_one(select(TourRoute).where(TourRoute.kelurahan_id == kauman.id).limit(1))
+    db.session.add(
+        Destination(
+            kelurahan_id=kauman.id,
+            group_id=place.group_id,
+            created_by_id=member.id,
+            status=Status.PENDING.value,
+            name="Galeri dan Rumah Produksi Batik Tulis Warna Alam Kauman Gang Tiga",
+            category="kampung_batik",
+            description="Menunggu tinjauan petugas.",
+            lat=-6.8883,
+            lng=109.6753,
+            hours=[["08:00", "16:00"]] * 7,
+        )
+    )
+    db.session.commit()
+    return member, {"destination_id": place.id, "event_id": event.id, "route_id": route.id}
+
+
 def db_one(statement):
     return db.session.execute(statement).scalar_one()
 
@@ -349,17 +401,18 @@ def site(tmp_path_factory) -> Site:
         rules = sorted(server.app.url_map.iter_rules(), key=lambda r: r.rule)
         for rule in filter(is_page_rule, rules):
             try:
-                url = fill(rule, demo)
+                base = fill(rule, demo)
             except KeyError as missing:
                 unfillable.append(f"{rule.rule} ({rule.endpoint}): no value for {missing}")
                 continue
-            answers = _answers(server, demo, url)
-            for role, (_status, is_document) in answers.items():
-                if is_document:
-                    pages[role].append(url)
-            if not any(status == 200 for status, _ in answers.values()):
-                statuses = ", ".join(f"{r} {s}" for r, (s, _) in answers.items())
-                unreachable.append(f"{url} ({rule.endpoint}): {statuses}")
+            for url in (base, *(base + extra for extra in ALSO_QUERY.get(rule.endpoint, ()))):
+                answers = _answers(server, demo, url)
+                for role, (_status, is_document) in answers.items():
+                    if is_document:
+                        pages[role].append(url)
+                if not any(status == 200 for status, _ in answers.values()):
+                    statuses = ", ".join(f"{r} {s}" for r, (s, _) in answers.items())
+                    unreachable.append(f"{url} ({rule.endpoint}): {statuses}")
         yield Site(server, demo, pages, unfillable, unreachable)
 
 
@@ -387,6 +440,34 @@ def test_every_page_is_checked(site):
     assert f"{unit_pages}/nasabah/{bank['member_id']}/setoran" in site.pages["operator"]
     assert f"{unit_pages}/transaksi/{bank['entry_id']}" in site.pages["operator"]
     assert f"/k/{SLUG}/bank-sampah/saya" in site.pages["warga"]
+    tour = site.demo.tourism
+    wisata = f"/k/{SLUG}/wisata"
+    for url in (
+        f"{wisata}/",
+        f"{wisata}/tempat/{tour['destination_id']}",
+        f"{wisata}/acara/{tour['event_id']}",
+        f"{wisata}/acara/",
+        f"{wisata}/acara/?tampilan=bulan",
+        f"{wisata}/rute/{tour['route_id']}",
+        "/wisata/",
+        "/wisata/acara/",
+        "/wisata/acara/?tampilan=bulan",
+    ):
+        assert url in site.pages["anonim"], url
+    for url in (
+        f"{wisata}/kelola",
+        f"{wisata}/tempat/baru",
+        f"{wisata}/acara/baru",
+        f"{wisata}/tempat/{tour['destination_id']}/ubah",
+        f"{wisata}/acara/{tour['event_id']}/ubah",
+    ):
+        assert url in site.pages["pokdarwis"] and url in site.pages["petugas"], url
+    for url in (
+        f"{wisata}/tinjau",
+        f"{wisata}/rute/baru",
+        f"{wisata}/rute/{tour['route_id']}/ubah",
+    ):
+        assert url in site.pages["petugas"] and url not in site.pages["pokdarwis"], url
 
 
 # -- the checks in the browser --------------------------------------------------------------
