@@ -8,6 +8,8 @@ the token invalidates whatever was computed under the old one, in every process:
   process keeps these in memory and reloads them when the token moves.
 * `k<id>`: everything cached for one kelurahan (core events such as a verified group).
 * `k<id>:<plugin>`: one plugin's cached answers in one kelurahan (its own events).
+* `city:<plugin>`: one plugin's answers that read every kelurahan (its city pages); moved
+  by the plugin's events in any kelurahan.
 
 Stamps live in Redis when `REDIS_URL` is set (several hosts), otherwise in small files under
 `KP_STAMP_DIR` (several workers of one host see them too). Cache keys include the stamps,
@@ -45,6 +47,10 @@ def kelurahan_stamp(kelurahan_id: int) -> str:
 
 def plugin_stamp(kelurahan_id: int, plugin_id: str) -> str:
     return f"k{kelurahan_id}:{plugin_id}"
+
+
+def plugin_city_stamp(plugin_id: str) -> str:
+    return f"city:{plugin_id}"
 
 
 class FileStamps:

@@ -248,6 +248,33 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+# -- city-wide answers -------------------------------------------------------------------------
+
+
+def city_answer(plugin_id: str, key: str, compute):
+    """`compute()` once for every worker (the app cache), renewed as soon as the plugin emits
+    an event in any kelurahan, or a plugin is switched or a setting changed: for a plugin's
+    city-wide answers (a map of every kelurahan's places). The value must pickle (JSON-like
+    data, not ORM rows). A city page served to visitors is cached the same way by
+    `@visitor_page`."""
+    from . import caching
+
+    tokens = ":".join(caching.read(caching.CONFIG, caching.plugin_city_stamp(plugin_id)))
+    name = f"city:{plugin_id}:{key}:{tokens}"
+    try:
+        found = cache.get(name)
+    except Exception:
+        log.warning("cache unavailable for city_answer", exc_info=True)
+        return compute()
+    if found is None:
+        found = compute()
+        try:
+            cache.set(name, found)
+        except Exception:
+            log.warning("cache unavailable for city_answer", exc_info=True)
+    return found
+
+
 # -- media -------------------------------------------------------------------------------------
 
 
@@ -437,6 +464,7 @@ __all__ = [
     "audit_row_ids",
     "cache",
     "can",
+    "city_answer",
     "city_settings",
     "count_and_oldest",
     "count_rows",

@@ -8,7 +8,9 @@ placeholder where the token goes; each visitor gets it with their own token put 
 Signed-in users, visitors with a message waiting (a flash), other methods and answers other
 than a 200 HTML page are never cached. The key holds the path and query string, the language,
 whether htmx asked, and the stamps of the kelurahan and of every plugin switched on there, so
-any change a plugin announces (or a plugin switched, a setting changed) renews the page.
+any change a plugin announces (or a plugin switched, a setting changed) renews the page. A
+plugin's city page (its `city_bp`) holds the plugin's city-wide stamp instead, moved by the
+plugin's events in every kelurahan.
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ def _key(kelurahan) -> str:
     if kelurahan is not None:
         names.append(caching.kelurahan_stamp(kelurahan.id))
         names += [caching.plugin_stamp(kelurahan.id, p) for p in host().enabled_ids(kelurahan)]
+    else:
+        owner = host().blueprint_owner.get(request.blueprint or "")
+        if owner in host().manifests:
+            names.append(caching.plugin_city_stamp(owner))
     tokens = ":".join(caching.read(*names))
     query = json.dumps(sorted(request.args.items(multi=True)), ensure_ascii=False)
     htmx = "1" if request.headers.get("HX-Request") else "0"

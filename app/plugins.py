@@ -882,12 +882,13 @@ class PluginHost:
         renewed: the emitting plugin's in that kelurahan, or all of it for a core event."""
         from . import caching
 
-        if event.kelurahan is not None:
-            kid = event.kelurahan.id
-            if event.source in self.manifests:
-                caching.bump(caching.plugin_stamp(kid, event.source))
-            else:
-                caching.bump(caching.kelurahan_stamp(kid))
+        if event.source in self.manifests:
+            names = [caching.plugin_city_stamp(event.source)]  # its city pages read all
+            if event.kelurahan is not None:
+                names.append(caching.plugin_stamp(event.kelurahan.id, event.source))
+            caching.bump(*names)
+        elif event.kelurahan is not None:
+            caching.bump(caching.kelurahan_stamp(event.kelurahan.id))
         self.collect("kp_on_event", event.kelurahan, event=event, kelurahan=event.kelurahan)
 
     def guard_blueprints(self) -> None:

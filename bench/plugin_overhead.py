@@ -9,8 +9,9 @@ measures two things, each as a ratio to a floor measured in the same run:
 1. In process (Flask test client), Kauman's home page with every shipped plugin on, against
    the same page with them all off. Goal: at most 1.2×.
 2. Under gunicorn with 2 sync workers, driven by wrk: requests per second of Kauman's home
-   page and of the reports list, against a bare Flask page served by the same app (one
-   route returning "ok", through the same middleware). Goal: at least 0.3×.
+   page, the reports list, the city's tourism guide and its map layer (pages that read every
+   kelurahan), against a bare Flask page served by the same app (one route returning "ok",
+   through the same middleware). Goal: at least 0.3×.
 
 The app runs as in production: cached hook answers (Flask-Caching's simple cache per worker,
 stamps in files). The goals are for visitors who are not signed in, most of the readers;
@@ -42,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("reports", "umkm", "wastebank", "tourism")
 HOME = "/k/kauman/"
 REPORTS_LIST = "/k/kauman/laporan/"
+CITY_GUIDE = "/wisata/"  # the tourism guide: every kelurahan's destinations
+CITY_MAP = "/wisata/tempat.geojson"  # its map layer
 BARE = "/bench/bare"
 SECRET = "bench-secret-not-for-production"  # noqa: S105 - a throwaway app
 RESIDENT = "warga@demo.kelurahan-pintar.id"
@@ -196,13 +199,15 @@ def under_gunicorn(
                 time.sleep(0.1)
         else:
             raise RuntimeError("gunicorn did not start")
-        for path in (HOME, REPORTS_LIST, BARE):  # warm both workers' caches
+        for path in (HOME, REPORTS_LIST, CITY_GUIDE, CITY_MAP, BARE):  # warm both workers
             for _ in range(4):
                 urllib.request.urlopen(base + path, timeout=10).read()  # noqa: S310
         return {
             "bare": wrk_rps(base + BARE, seconds, connections),
             "home": wrk_rps(base + HOME, seconds, connections),
             "reports": wrk_rps(base + REPORTS_LIST, seconds, connections),
+            "city_guide": wrk_rps(base + CITY_GUIDE, seconds, connections),
+            "city_map": wrk_rps(base + CITY_MAP, seconds, connections),
             "home_resident": wrk_rps(base + HOME, seconds, connections, cookie),
             "reports_resident": wrk_rps(base + REPORTS_LIST, seconds, connections, cookie),
         }
@@ -235,6 +240,8 @@ def run_backend(name: str, database_url: str, args) -> list[list[str]]:
     for key, label, goal in (
         ("home", "visitor: home", "≥ 0.3×"),
         ("reports", "visitor: reports list", "≥ 0.3×"),
+        ("city_guide", "visitor: city tourism guide", "≥ 0.3×"),
+        ("city_map", "visitor: the guide's map layer", "≥ 0.3×"),
         ("home_resident", "resident: home", "(signed in)"),
         ("reports_resident", "resident: reports list", "(signed in)"),
     ):

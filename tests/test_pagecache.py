@@ -60,3 +60,42 @@ def test_the_page_follows_language_and_a_change_made_through_the_app(app, client
     login_as("petugas", "kauman")
     client.post(f"/k/kauman/admin/kelompok/{group.id}/verifikasi")
     assert "Batik Tulis Pesindon" in visitor.get("/k/kauman/").get_data(as_text=True)
+
+
+def test_a_plugins_city_page_is_cached_and_renewed_by_its_event_in_any_kelurahan(app):
+    """The tourism city guide reads every kelurahan: a visitor gets it from the cache, and
+    a destination published in one kelurahan (the plugin's event there) shows at once."""
+    from conftest import kelurahan
+
+    from app.extensions import db
+    from app.kit import emit, scoped_to
+    from plugins.tourism.models import Destination
+
+    enable_plugin(app, "tourism", "medono")
+    group = make_group("medono", kind="pokdarwis")
+    place = Destination(
+        kelurahan_id=group.kelurahan_id,
+        group_id=group.id,
+        name="Taman Uji Cache",
+        category="alam",
+        description="Taman kota.",
+        lat=-6.8975,
+        lng=109.6605,
+        hours=[["00:00", "24:00"]] * 7,
+        status="pending",
+    )
+    db.session.add(place)
+    db.session.commit()
+    visitor = app.test_client()
+    assert "Taman Uji Cache" not in visitor.get("/wisata/").get_data(as_text=True)
+    assert "Taman Uji Cache" not in visitor.get("/wisata/tempat.geojson").get_data(as_text=True)
+    with StatementCounter() as counter:
+        visitor.get("/wisata/")
+    assert not any("tourism_destination" in s for s in counter.statements)  # from the cache
+
+    place.status = "published"
+    db.session.commit()
+    with app.test_request_context(), scoped_to(place.kelurahan_id):
+        emit("tourism.destination_publish", kelurahan=kelurahan("medono"))
+    assert "Taman Uji Cache" in visitor.get("/wisata/").get_data(as_text=True)
+    assert "Taman Uji Cache" in visitor.get("/wisata/tempat.geojson").get_data(as_text=True)

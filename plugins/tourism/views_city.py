@@ -8,12 +8,14 @@ from flask import abort, render_template, request, url_for
 
 from app.kit import (
     all_kelurahan,
+    city_answer,
     db,
     enabled_kelurahan,
     feature_collection,
     geojson_response,
     point_feature,
     public_url,
+    visitor_page,
 )
 
 from .blueprint import city_bp
@@ -32,9 +34,10 @@ def _places(chosen: str = ""):
     return places, ids
 
 
-# Not @visitor_page: its cache key holds no kelurahan's stamps, so a city page would keep
-# showing a destination or event staff hid (or miss one they published) until it expired.
+# Visitors get the city pages from the cache; it is renewed by the plugin's events in any
+# kelurahan (the plugin's city-wide stamp), so a published or hidden item shows at once.
 @city_bp.get("/", endpoint="guide")
+@visitor_page
 def city_guide():
     chosen = (request.args.get("kelurahan") or "").strip()
     places, ids = _places(chosen)
@@ -56,7 +59,13 @@ def city_guide():
 @city_bp.get("/tempat.geojson", endpoint="destinations_geojson")
 def city_destinations_geojson():
     """Every published destination of the city as points (at most MAP_CAP), for the guide's
-    map. Public fields only."""
+    map. Public fields only; one answer for every worker until the plugin's next event."""
+    response = geojson_response("wisata.geojson", city_answer(PLUGIN_ID, "map", _city_points))
+    response.headers.pop("Content-Disposition", None)
+    return response
+
+
+def _city_points() -> dict:
     places, ids = _places()
     slugs = {p.id: p.slug for p in places}
     with all_kelurahan():
@@ -91,14 +100,11 @@ def city_destinations_geojson():
         )
         for r in rows[:MAP_CAP]
     ]
-    response = geojson_response(
-        "wisata.geojson", feature_collection(features, truncated=len(rows) > MAP_CAP)
-    )
-    response.headers.pop("Content-Disposition", None)
-    return response
+    return feature_collection(features, truncated=len(rows) > MAP_CAP)
 
 
 @city_bp.get("/acara/", endpoint="calendar")
+@visitor_page
 def city_calendar():
     places, ids = _places()
     with all_kelurahan():
