@@ -21,11 +21,14 @@ from app.kit import (
     InvalidPhone,
     db,
     distance_m,
+    feature_collection,
     format_phone,
+    geojson_response,
     ics_response,
     is_counted_request,
     map_layer_response,
     once_per_day,
+    point_feature,
     public_url,
     rupiah,
     user_key,
@@ -185,6 +188,7 @@ def destination(destination_id: int):
         except InvalidPhone:
             chat_url = None
     now = datetime.now(recurrence.WIB)
+    hours = opening.load(place.hours)
     events = list(
         db.session.execute(
             upcoming_events()
@@ -198,10 +202,10 @@ def destination(destination_id: int):
         place=place,
         editor=editor,
         description=place.description_for(locale()),
-        days=opening.open_days(opening.load(place.hours)),
+        days=opening.open_days(hours),
         day_names=opening.weekday_names(locale()),
         today=now.weekday(),
-        is_open=opening.is_open(opening.load(place.hours), place.closed_on_holidays, now),
+        is_open=opening.is_open(hours, place.closed_on_holidays, now),
         holiday=opening.is_holiday(now.date()),
         page_url=url,
         share=share_url(place.name, url),
@@ -336,30 +340,24 @@ def route(route_id: int):
 @bp.get("/rute/<int:route_id>.geojson")
 def route_geojson(route_id: int):
     """The route as a line through its stops, and the stops as numbered points."""
-    from flask import jsonify
-
     item = route_or_404(route_id)
     stops = route_stops(item)
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {
-                "type": "LineString",
-                "coordinates": [[d.lng, d.lat] for d in stops],
-            },
-            "properties": {"name": item.name},
-        }
-    ] + [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [d.lng, d.lat]},
-            "properties": {
+    line = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[d.lng, d.lat] for d in stops]},
+        "properties": {"name": item.name},
+    }
+    points = [
+        point_feature(
+            d.lat,
+            d.lng,
+            {
                 "name": f"{n}. {d.name}",
                 "url": url_for("tourism.destination", destination_id=d.id),
             },
-        }
+        )
         for n, d in enumerate(stops, 1)
     ]
-    response = jsonify({"type": "FeatureCollection", "features": features})
-    response.mimetype = "application/geo+json"
+    response = geojson_response(f"rute-{item.id}.geojson", feature_collection([line, *points]))
+    response.headers.pop("Content-Disposition", None)  # read by the page's map, not saved
     return response
