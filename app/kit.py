@@ -56,6 +56,21 @@ rolled back and redirected). A form with photos wraps its file field in `PhotoUp
 in a POST that is refused are kept for the next one, so a form error never loses a photo.
 Ids read from a query string or a form go through
 `parse_id()` (ASCII digits within BIGINT, else None), never bare `int()`.
+
+**Writes that decide on what they read** (a limit, a count, a free slot) call
+`begin_write()` before the first read: on SQLite it takes the write lock at once, so a
+concurrent writer queues instead of failing half-way; on PostgreSQL it does nothing, and the
+plugin relies on a conditional UPDATE (`... WHERE used < limit`) or a row lock instead.
+
+**Flags.** Residents flag a plugin's item (a comment) with `FlagForm`, rendered by
+`flag_control` from macros/flags.html; the view calls `add_flag(plugin_id, target_type, id,
+owner_id=..., threshold=...)`, which refuses own items, second flags and more than 10 flags an
+hour per account (all plugins together), flushes the flag and answers a `FlagOutcome`. It
+never commits: when `outcome.reached`, the caller hides its item and audits that, then
+commits, and flashes `outcome.message` / `outcome.category`. Only verified residents and staff
+count towards the threshold. When staff restore, hide or delete a flagged item they call
+`review_flags(...)` (its flags leave `flag_queue(plugin_id)`, a staff task's size and age);
+`unreviewed_flags` and `flagged_by` read many items' flags in one query for a list page.
 """
 
 from __future__ import annotations
@@ -77,6 +92,16 @@ from .auth import admin_required, is_admin, is_staff, login_required, staff_requ
 from .caching import cache
 from .exports import csv_response, csv_text, geojson_response, ics_response
 from .extensions import csrf, db, htmx, limiter
+from .flags import (
+    FLAG_REASONS,
+    FlagForm,
+    FlagOutcome,
+    add_flag,
+    flag_queue,
+    flagged_by,
+    review_flags,
+    unreviewed_flags,
+)
 from .formatting import WIB, kg, rupiah, slugify, snippet, wib
 from .forms import (
     INVALID_CHOICE,
@@ -105,6 +130,7 @@ from .imaging import ImageRejected, media_path
 from .input_guard import MAX_ID, link_args, parse_id
 from .media import save_upload
 from .models import (
+    ContentFlag,
     Group,
     GroupKind,
     GroupMember,
@@ -144,6 +170,7 @@ from .queries import count_and_oldest, count_rows, latest
 from .seed import DEMO_PASSWORDS, ensure_user, load_reference
 from .switch_off import OffImpact
 from .tenancy import TenantScopeError, all_kelurahan, get_or_404, scoped_to
+from .transactions import begin_write
 from .uploads import PhotoUploads, open_media
 from .urls import public_url, safe_next
 
@@ -413,6 +440,7 @@ def demo_user(email: str, name: str, kelurahan, role: str | None = "warga", *, p
 __all__ = [
     "DEMO_PASSWORDS",
     "DIMENSIONS",
+    "FLAG_REASONS",
     "INVALID_CHOICE",
     "MAX_ID",
     "MAX_PAGE",
@@ -422,9 +450,12 @@ __all__ = [
     "AuditPhrase",
     "BBox",
     "BadBBox",
+    "ContentFlag",
     "Dataset",
     "EmptyForm",
     "Event",
+    "FlagForm",
+    "FlagOutcome",
     "Group",
     "GroupKind",
     "GroupMember",
@@ -458,9 +489,11 @@ __all__ = [
     "User",
     "_l",
     "admin_required",
+    "add_flag",
     "all_kelurahan",
     "already_done",
     "audit",
+    "begin_write",
     "audit_row_ids",
     "cache",
     "can",
@@ -482,6 +515,8 @@ __all__ = [
     "enabled_kelurahan",
     "feature_collection",
     "find_places",
+    "flag_queue",
+    "flagged_by",
     "force_locale",
     "form_status",
     "format_phone",
@@ -524,6 +559,7 @@ __all__ = [
     "remember_result",
     "remove_media_files",
     "require",
+    "review_flags",
     "rows_as_features",
     "rupiah",
     "safe_next",
@@ -537,6 +573,7 @@ __all__ = [
     "snippet",
     "staff_required",
     "strip",
+    "unreviewed_flags",
     "user_key",
     "utcnow",
     "visitor_page",

@@ -446,3 +446,27 @@ class PendingUpload(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     media: Mapped[Media] = relationship()
+
+
+class ContentFlag(TenantMixin, db.Model):
+    """A person's flag on a plugin's item (a comment, a proposal): one per person and item.
+    Unreviewed flags from people who count hide the item once they reach the plugin's
+    threshold; staff review them when they restore or hide it (app.flags)."""
+
+    __tablename__ = "content_flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plugin_id: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(24))
+    target_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # A key of app.flags.FLAG_REASONS.
+    reason: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (
+        UniqueConstraint("plugin_id", "target_type", "target_id", "user_id"),
+        Index("ix_content_flag_target", "plugin_id", "target_type", "target_id"),
+    )
