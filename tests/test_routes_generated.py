@@ -101,6 +101,15 @@ PUBLIC = {
     "tourism_city.calendar": "wisata: the city's events calendar",
     "tourism_city.feed": "wisata: the city's iCalendar feed",
     "tourism_city.destinations_geojson": "wisata: the city guide's map data",
+    "proposals.index": "usulan: the current Musrenbang cycle and its proposals",
+    "proposals.cycle_report": "usulan: a cycle's public report",
+    "proposals.cycle_csv": "usulan: a cycle's report as CSV",
+    "proposals.cycle_print": "usulan: a cycle's printable report",
+    "proposals.map_geojson": "usulan: proposals for the map",
+    "proposals.meeting": "usulan: the Musrenbang meeting's public page",
+    "proposals.proposal": "usulan: a proposal's public page",
+    "proposals.similar_proposals": "usulan: similar proposals while typing (htmx fragment)",
+    "proposals.static": "usulan: the plugin's CSS",
     "wastebank.index": "bank sampah: what it is, and where each visitor goes next",
     "wastebank.static": "bank sampah: the plugin's CSS",
     "open311.index": "Open311: the API's entry point (the discovery document)",
@@ -134,6 +143,22 @@ EXEMPT_CREDENTIALS = {
 # Form data for POSTs in the CSRF test: what a real submission would send, so that a missing
 # CSRF check would show up as a changed database. Unknown endpoints post an empty form.
 POST_DATA = {
+    "proposals.new_proposal": lambda w: _proposal_form("Usulan Tanpa Token"),
+    "proposals.edit_proposal": lambda w: _proposal_form("Usulan Diubah Tanpa Token"),
+    "proposals.comment": lambda w: {"body": "Komentar tanpa token"},
+    "proposals.flag_comment": lambda w: {"reason": "spam"},
+    "proposals.review": lambda w: {"decision": "reject", "reason": "Ditolak tanpa token"},
+    "proposals.record_result": lambda w: {"result": "tidak_terpilih", "note": "Tanpa token"},
+    "proposals.pin_phase": lambda w: {"phase": "hasil"},
+    "proposals.new_cycle": lambda w: _cycle_form("Siklus Tanpa Token"),
+    "proposals.edit_cycle": lambda w: _cycle_form("Siklus Diubah Tanpa Token"),
+    "proposals.edit_meeting": lambda w: {
+        "day": "2030-01-15",
+        "time": "09:00",
+        "place_name": "Balai Tanpa Token",
+        "lat": "-6.8899",
+        "lng": "109.6728",
+    },
     "account.login": lambda w: {"identifier": w.city_admin.email, "password": "x"},
     "account.signup": lambda w: {
         "identifier": "baru-tanpa-token@contoh.id",
@@ -280,6 +305,36 @@ POST_DATA = {
 }
 
 
+def _proposal_form(title: str) -> dict:
+    return {
+        "group": "",
+        "title": title,
+        "category": "infrastruktur",
+        "problem": "Masalah yang ditulis tanpa token.",
+        "solution": "Penyelesaian yang ditulis tanpa token.",
+        "beneficiaries": "20 KK",
+        "estimated_cost": "1000000",
+        "rt": "1",
+        "rw": "1",
+        "lat": "-6.8899",
+        "lng": "109.6728",
+    }
+
+
+def _cycle_form(title: str) -> dict:
+    data = {
+        "title": title,
+        "support_threshold": "5",
+        "supports_per_resident": "3",
+        "categories": "infrastruktur",
+        "budget": "1000000",
+    }
+    for n, kind in enumerate(("pengajuan", "dukungan", "verifikasi", "musyawarah", "hasil")):
+        data[f"{kind}_starts"] = f"2030-0{n + 1}-01"
+        data[f"{kind}_ends"] = f"2030-0{n + 1}-20"
+    return data
+
+
 def _destination_form(w, name: str) -> dict:
     return {
         "group": str(w.own.tourism.group_id),
@@ -338,6 +393,15 @@ class Place:
     marker: str  # appears in the names of every row planted here
     wastebank: WasteBankPlace  # a unit the admin operates, with a member, a type, entries
     tourism: TourismPlace  # published destinations, a photo, an event and a route
+    proposals: ProposalsPlace  # an open cycle with the admin's proposal, a photo, a comment
+
+
+@dataclass
+class ProposalsPlace:
+    cycle_id: int
+    proposal_id: int  # written by the admin (a verified resident), in the submission phase
+    photo_id: int
+    comment_id: int  # by the resident
 
 
 @dataclass
@@ -429,6 +493,7 @@ def _place(app, db, slug: str) -> Place:
     db.session.commit()
     wastebank = _plant_wastebank(app, db, slug, admin, marker)
     tourism = _plant_tourism(app, db, slug, admin, marker)
+    proposals = _plant_proposals(app, db, slug, admin, resident, marker)
     return Place(
         slug=slug,
         kelurahan_id=group.kelurahan_id,
@@ -451,7 +516,73 @@ def _place(app, db, slug: str) -> Place:
         marker=marker,
         wastebank=wastebank,
         tourism=tourism,
+        proposals=proposals,
     )
+
+
+def _plant_proposals(app, db, slug: str, admin, resident, marker: str) -> ProposalsPlace:
+    """A cycle in its submission phase (by the dates), the admin's proposal with a photo,
+    and the resident's comment on it. The admin is a verified resident, so every action
+    of the plugin is open to them."""
+    from datetime import date
+
+    from plugins.proposals.models import Comment, Cycle, Proposal, ProposalPhoto
+    from plugins.proposals.phases import PHASE_ORDER, default_phase
+
+    enable_plugin(app, "proposals", slug)
+    admin.role_in(kelurahan(slug)).verified_at = utcnow()
+    home_id = kelurahan(slug).id
+    today = date.today()
+    cycle = Cycle(
+        kelurahan_id=home_id,
+        title=f"Musrenbang {marker}",
+        categories=["infrastruktur", "lingkungan"],
+        budget=100_000_000,
+    )
+    for n, kind in enumerate(PHASE_ORDER):
+        first = today + timedelta(days=20 * n - 3)
+        phase = default_phase(kind, first, first + timedelta(days=19))
+        phase.kelurahan_id = home_id
+        cycle.phases.append(phase)
+    db.session.add(cycle)
+    db.session.flush()
+    proposal = Proposal(
+        kelurahan_id=home_id,
+        cycle_id=cycle.id,
+        author_id=admin.id,
+        title=f"Usulan {marker}",
+        problem=f"Masalah {marker}.",
+        solution=f"Penyelesaian {marker}.",
+        category="infrastruktur",
+        beneficiaries="30 KK",
+        estimated_cost=5_000_000,
+        lat=-6.8899,
+        lng=109.6728,
+    )
+    media = [
+        Media(
+            relpath=f"uji/usulan-{marker.split()[-1].lower()}-{size}.jpg",
+            width=8,
+            height=8,
+            content_type="image/jpeg",
+            size_bytes=4,
+            kelurahan_id=home_id,
+        )
+        for size in ("besar", "kecil")
+    ]
+    photo = ProposalPhoto(kelurahan_id=home_id, media=media[0], thumb=media[1], position=0)
+    proposal.photos.append(photo)
+    db.session.add(proposal)
+    db.session.flush()
+    comment = Comment(
+        kelurahan_id=home_id,
+        proposal_id=proposal.id,
+        user_id=resident.id,
+        body=f"Komentar {marker}",
+    )
+    db.session.add(comment)
+    db.session.commit()
+    return ProposalsPlace(cycle.id, proposal.id, photo.id, comment.id)
 
 
 def _plant_tourism(app, db, slug: str, admin, marker: str) -> TourismPlace:
@@ -723,6 +854,8 @@ FOREIGN_IDS = {
     "destination_id": lambda p: p.tourism.destination_id,
     "event_id": lambda p: p.tourism.event_id,
     "route_id": lambda p: p.tourism.route_id,
+    "proposal_id": lambda p: p.proposals.proposal_id,
+    "cycle_id": lambda p: p.proposals.cycle_id,
 }
 
 # Values for the other URL arguments, valid in the given kelurahan.
@@ -770,6 +903,7 @@ BLUEPRINT_VALUES = {
         "photo_id": lambda w, p: p.tourism.photo_id,
     },
     "tourism_city": {"filename": lambda w, p: "tourism.css"},
+    "proposals": {"filename": lambda w, p: "proposals.css"},
     "open311": {
         "ext": lambda w, p: "json",
         "fmt": lambda w, p: "json",
@@ -780,6 +914,10 @@ BLUEPRINT_VALUES = {
 # Object ids passed as plain strings under one blueprint; like FOREIGN_IDS, the isolation
 # test swaps them for the other kelurahan's.
 BLUEPRINT_IDS = {
+    "proposals": {
+        "comment_id": lambda p: p.proposals.comment_id,
+        "photo_id": lambda p: p.proposals.photo_id,
+    },
     "tourism": {"photo_id": lambda p: p.tourism.photo_id},
     # A waste-bank member (nasabah), not a group membership; unit_id for string arguments.
     "wastebank": {

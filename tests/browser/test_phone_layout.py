@@ -68,6 +68,7 @@ class Demo:
     user_ids: dict[str, int] = field(default_factory=dict)
     wastebank: dict[str, int] = field(default_factory=dict)  # unit_id, member_id, entry_id
     tourism: dict[str, int] = field(default_factory=dict)  # destination_id, event_id, route_id
+    proposals: dict[str, int] = field(default_factory=dict)  # cycle_id, proposal_id
 
 
 # Values of URL arguments by name. A route with an argument missing here fails the test.
@@ -86,9 +87,12 @@ VALUES = {
     "destination_id": lambda d: d.tourism["destination_id"],
     "event_id": lambda d: d.tourism["event_id"],
     "route_id": lambda d: d.tourism["route_id"],
+    "cycle_id": lambda d: d.proposals["cycle_id"],
+    "proposal_id": lambda d: d.proposals["proposal_id"],
 }
 # Arguments that mean something else for one endpoint; looked up first.
 ENDPOINT_VALUES = {
+    "proposals.edit_proposal": {"proposal_id": lambda d: d.proposals["own_proposal_id"]},
     "account.reset_password": {"token": lambda d: d.reset_token},
     "account.confirm_signup": {"token": lambda d: d.signup_token},
 }
@@ -172,6 +176,7 @@ def _demo(server) -> Demo:
         db.session.commit()
         operator, wastebank = _plant_wastebank(kauman, member_account=resident)
         pokdarwis, tourism = _plant_tourism(kauman)
+        proposals = _demo_proposals(kauman, resident)
         with server.app.test_request_context():
             signup_token = make_signup_token(
                 name="Warga Baru",
@@ -208,7 +213,56 @@ def _demo(server) -> Demo:
             user_ids=user_ids,
             wastebank=wastebank,
             tourism=tourism,
+            proposals=proposals,
         )
+
+
+def _demo_proposals(kauman, resident) -> dict[str, int]:
+    """The demo's finished cycle (results, meeting minutes: the longest report) and its
+    first-ranked proposal (comments, history, a result); and a newer cycle taking
+    proposals, where the plain resident, now verified, has one to edit (the forms)."""
+    from app.models import utcnow
+    from plugins.proposals.models import PHASE_ORDER, Cycle, Proposal
+    from plugins.proposals.phases import default_phase, today_wib
+
+    finished = db_one(
+        select(Cycle).where(Cycle.kelurahan_id == kauman.id).order_by(Cycle.id).limit(1)
+    )
+    ranked = db_one(
+        select(Proposal).where(Proposal.cycle_id == finished.id, Proposal.result_rank == 1)
+    )
+    resident.role_in(kauman).verified_at = utcnow()
+    taking = Cycle(
+        kelurahan_id=kauman.id,
+        title="Musrenbang Kelurahan Tambahan Perubahan Anggaran 2027",
+        categories=["infrastruktur", "lingkungan"],
+        budget=250_000_000,
+    )
+    for n, kind in enumerate(PHASE_ORDER):
+        first = today_wib() + timedelta(days=10 * n - 2)
+        phase = default_phase(kind, first, first + timedelta(days=9))
+        phase.kelurahan_id = kauman.id
+        taking.phases.append(phase)
+    db.session.add(taking)
+    db.session.flush()
+    own = Proposal(
+        kelurahan_id=kauman.id,
+        cycle_id=taking.id,
+        author_id=resident.id,
+        title="Perbaikan saluran dan penutup got sepanjang Gang Kauman Tengah RT 003/RW 005",
+        problem="Air meluap ke rumah warga setiap hujan deras.",
+        solution="Normalisasi saluran dan penutup beton.",
+        category="infrastruktur",
+        beneficiaries="60 KK",
+        estimated_cost=125_000_000,
+        rt="003",
+        rw="005",
+        lat=-6.8899,
+        lng=109.6728,
+    )
+    db.session.add(own)
+    db.session.commit()
+    return {"cycle_id": finished.id, "proposal_id": ranked.id, "own_proposal_id": own.id}
 
 
 def _plant_wastebank(kauman, member_account):
