@@ -94,6 +94,19 @@ class AuditObject:
     names: Callable[[list[str]], dict[str, str]] | None = None
 
 
+def names_of(column) -> Callable[[list[str]], dict[str, str]]:
+    """`AuditObject.names` for rows named by `column` (`Shop.name`, `TourEvent.title`): one
+    query for the ids of a page of entries."""
+    model = column.class_
+
+    def names(ids: list[str]) -> dict[str, str]:
+        numbers = row_ids(ids)
+        rows = db.session.execute(select(model.id, column).where(model.id.in_(numbers)))
+        return {str(row_id): str(name) for row_id, name in rows}
+
+    return names
+
+
 @dataclass
 class AuditLine:
     """One entry as the audit pages show it."""

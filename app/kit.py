@@ -54,6 +54,8 @@ flushing the new row, before the commit (same transaction; a concurrent duplicat
 rolled back and redirected). A form with photos wraps its file field in `PhotoUploads`
 (app/uploads.py) and renders it with `photo_field` from macros/photos.html: photos chosen
 in a POST that is refused are kept for the next one, so a form error never loses a photo.
+`photos.attach(add, start=..., thumb_side=..., stored=...)` then gives each a thumbnail and
+hands both to the plugin's `add(full, thumb, position)`.
 Ids read from a query string or a form go through
 `parse_id()` (ASCII digits within BIGINT, else None), never bare `int()`.
 
@@ -61,6 +63,9 @@ Ids read from a query string or a form go through
 `begin_write()` before the first read: on SQLite it takes the write lock at once, so a
 concurrent writer queues instead of failing half-way; on PostgreSQL it does nothing, and the
 plugin relies on a conditional UPDATE (`... WHERE used < limit`) or a row lock instead.
+
+**The audit log** names a plugin's objects with `AuditObject(type, label,
+audit_names(Model.title))` (one query per page of entries).
 
 **Flags.** Residents flag a plugin's item (a comment) with `FlagForm`, rendered by
 `flag_control` from macros/flags.html; the view calls `add_flag(plugin_id, target_type, id,
@@ -86,6 +91,7 @@ from flask_babel import force_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from .audit import AuditObject, AuditPhrase
+from .audit import names_of as audit_names
 from .audit import record as audit
 from .audit import row_ids as audit_row_ids
 from .auth import admin_required, is_admin, is_staff, login_required, staff_required
@@ -493,6 +499,7 @@ __all__ = [
     "all_kelurahan",
     "already_done",
     "audit",
+    "audit_names",
     "begin_write",
     "audit_row_ids",
     "cache",

@@ -17,6 +17,9 @@ calls `used()`, which deletes the pending rows in the same transaction.
         photos.used()
         db.session.commit()
 
+`attach()` does the usual middle part: a thumbnail of each photo, handed with it to the
+plugin's function that makes its photo row, then `used()`.
+
 Only the uploader's own pending rows of the same kelurahan and form are claimed; any other
 id in the POST is ignored. Pending files are served to their uploader only (the core's
 `kp_media_visible`), and `flask kp media gc` removes pending rows older than a day with
@@ -169,6 +172,34 @@ class PhotoUploads:
         transaction (the view commits)."""
         for row in self.pending:
             db.session.delete(row)
+
+    def attach(
+        self,
+        add: Callable[[Media, Media, int], None],
+        *,
+        start: int,
+        thumb_side: int,
+        stored: list[Media],
+    ) -> bool:
+        """Give each photo (the kept ones, then this POST's) a thumbnail at most
+        `thumb_side` px wide and call `add(full, thumb, position)`, positions counting from
+        `start` (the item's photos so far). The thumbnails are appended to `stored`, for the
+        view to delete should its commit fail. False, with the field's error, when the
+        server refused one (busy with other photos); otherwise the photos stop being
+        pending (`used()`), in the view's transaction."""
+        try:
+            for offset, full in enumerate(self.media):
+                with open_media(full) as original:
+                    thumb = save_upload(
+                        original, kelurahan=g.kelurahan, subdir=self.subdir, max_side=thumb_side
+                    )
+                stored.append(thumb)
+                add(full, thumb, start + offset)
+        except ImageRejected as exc:
+            self._error(exc.message)
+            return False
+        self.used()
+        return True
 
     def _claimed(self, user_id: int) -> list[PendingUpload]:
         ids = [parse_id(v) for v in request.form.getlist(self.keep_name)]

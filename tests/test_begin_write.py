@@ -25,4 +25,3 @@ def test_sqlite_write_lock_is_held_from_the_first_read(app):
         other.rollback()
     finally:
         other.close()
-

@@ -355,6 +355,36 @@ def test_a_refused_product_keeps_its_photos_in_order(client, seller):
     assert photos[0].thumb is not None
 
 
+def test_a_busy_server_at_the_thumbnail_keeps_the_photo_and_saves_nothing(
+    client, seller, monkeypatch
+):
+    """PhotoUploads.attach: when the thumbnail is refused (the server is busy with other
+    photos), the form says so, no product is half-saved and the photo is still kept."""
+    import app.uploads as uploads
+    from app.imaging import ImageRejected
+
+    shop, _user = seller
+    url = f"/k/kauman/umkm/toko/{shop.id}/produk/baru"
+    real = uploads.save_upload
+
+    def busy_for_thumbnails(*args, max_side=None, **kwargs):
+        if max_side == 480:  # the product's thumbnail, not the photo itself
+            raise ImageRejected("Server sedang sibuk memproses foto lain.")
+        return real(*args, max_side=max_side, **kwargs)
+
+    monkeypatch.setattr(uploads, "save_upload", busy_for_thumbnails)
+    refused = post(client, url, product_data(), photos=[photo("sampul.jpg")])
+    assert refused.status_code == 422
+    assert "Server sedang sibuk memproses foto lain." in text(refused)
+    assert count(Product) == 0 and count(ProductPhoto) == 0
+    kept = kept_ids(refused)
+    assert len(kept) == 1
+
+    monkeypatch.setattr(uploads, "save_upload", real)
+    assert post(client, url, product_data(), keep=kept).status_code == 302
+    assert count(ProductPhoto) == 1 and count(PendingUpload) == 0
+
+
 def test_product_photos_across_kept_and_new_stop_at_five(client, seller):
     shop, _user = seller
     url = f"/k/kauman/umkm/toko/{shop.id}/produk/baru"

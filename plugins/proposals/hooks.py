@@ -12,6 +12,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.kit import (
+    AuditObject,
+    AuditPhrase,
     Dataset,
     HomeWidget,
     MapLayer,
@@ -20,6 +22,7 @@ from app.kit import (
     SearchHit,
     StaffTask,
     _l,
+    audit_names,
     can,
     count_and_oldest,
     db,
@@ -33,7 +36,7 @@ from app.kit import (
 
 from .access import REVIEW, current_cycle
 from .forms import CATEGORIES
-from .models import Ballot, Cycle, Proposal, Status
+from .models import Ballot, Comment, Cycle, Proposal, Status
 from .phases import state_of
 
 __all__ = [
@@ -390,29 +393,12 @@ def kp_plugin_off_impact(kelurahan):
     ]
 
 
-def _names(model, column):
-    from app.kit import audit_row_ids
-
-    def names(ids: list[str]) -> dict[str, str]:
-        numbers = audit_row_ids(ids)
-        rows = db.session.execute(select(model.id, column).where(model.id.in_(numbers)))
-        return {str(row_id): name for row_id, name in rows}
-
-    return names
-
-
 @hookimpl
 def kp_audit_phrases():
-    from app.kit import AuditObject, AuditPhrase
-
-    from .models import Comment
-
     return [
-        AuditObject(
-            "proposals_proposal", _l("usulan “%(name)s”"), _names(Proposal, Proposal.title)
-        ),
-        AuditObject("proposals_cycle", _l("siklus “%(name)s”"), _names(Cycle, Cycle.title)),
-        AuditObject("proposals_comment", _l("komentar #%(name)s"), _names(Comment, Comment.id)),
+        AuditObject("proposals_proposal", _l("usulan “%(name)s”"), audit_names(Proposal.title)),
+        AuditObject("proposals_cycle", _l("siklus “%(name)s”"), audit_names(Cycle.title)),
+        AuditObject("proposals_comment", _l("komentar #%(name)s"), audit_names(Comment.id)),
         AuditPhrase("proposals.submitted", _l("%(actor)s mengajukan %(object)s")),
         AuditPhrase("proposals.edited", _l("%(actor)s mengubah %(object)s")),
         AuditPhrase("proposals.withdrawn", _l("%(actor)s menarik %(object)s")),

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from app.kit import (
     EmptyForm,
-    ImageRejected,
     Media,
     PhotoUploads,
     _l,
@@ -25,10 +24,8 @@ from app.kit import (
     limiter,
     login_required,
     notify_holders,
-    open_media,
     remember_result,
     remove_media_files,
-    save_upload,
     saved_response,
     set_media_public,
     user_key,
@@ -118,20 +115,15 @@ def _photo_uploads(form: ProposalForm, form_key: str) -> PhotoUploads:
     )
 
 
-def _add_photos(proposal: Proposal, form, photos: PhotoUploads, stored: list[Media]) -> bool:
-    start = len(proposal.photos)
-    try:
-        for offset, full in enumerate(photos.media):
-            with open_media(full) as original:
-                thumb = save_upload(
-                    original, kelurahan=g.kelurahan, subdir="proposals", max_side=THUMB_SIDE
-                )
-            stored.append(thumb)
-            proposal.photos.append(ProposalPhoto(media=full, thumb=thumb, position=start + offset))
-    except ImageRejected as exc:
-        form.photos.errors = [*form.photos.errors, exc.message]
+def _add_photos(proposal: Proposal, photos: PhotoUploads, stored: list[Media]) -> bool:
+    """Attach the chosen photos after the existing ones, each with a thumbnail; False (with
+    the field error) when one is refused."""
+
+    def add(full: Media, thumb: Media, position: int) -> None:
+        proposal.photos.append(ProposalPhoto(media=full, thumb=thumb, position=position))
+
+    if not photos.attach(add, start=len(proposal.photos), thumb_side=THUMB_SIDE, stored=stored):
         return False
-    photos.used()
     # A proposal is public from submission: so are its photos (kept ones were private).
     set_media_public([m for p in proposal.photos for m in (p.media, p.thumb)], True)
     return True
@@ -171,7 +163,7 @@ def new_proposal():
         )
         _fill(proposal, form)
         stored: list[Media] = []
-        if _add_photos(proposal, form, photos, stored):
+        if _add_photos(proposal, photos, stored):
             db.session.add(proposal)
             db.session.flush()
             changes.history(proposal, changes.SUBMITTED)
@@ -228,7 +220,7 @@ def edit_proposal(proposal_id: int):
         before = {"title": proposal.title, "estimated_cost": proposal.estimated_cost}
         _fill(proposal, form)
         stored: list[Media] = []
-        if _add_photos(proposal, form, photos, stored):
+        if _add_photos(proposal, photos, stored):
             changes.history(proposal, changes.EDITED)
             changes.audited(
                 "edited",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.kit import AuditObject, AuditPhrase, OffImpact, _l, audit_row_ids, count_rows, db, hookimpl
+from app.kit import AuditObject, AuditPhrase, OffImpact, _l, audit_names, count_rows, db, hookimpl
 
 from .models import Destination, Status, TourEvent, TourRoute
 from .queries import event_is_public
@@ -40,23 +40,14 @@ def kp_plugin_off_impact(kelurahan):
     ]
 
 
-def _names(model, column):
-    def names(ids: list[str]) -> dict[str, str]:
-        numbers = audit_row_ids(ids)
-        rows = db.session.execute(select(model.id, column).where(model.id.in_(numbers)))
-        return {str(row_id): name for row_id, name in rows}
-
-    return names
-
-
 @hookimpl
 def kp_audit_phrases():
     return [
         AuditObject(
-            "tourism_destination", _l("destinasi “%(name)s”"), _names(Destination, Destination.name)
+            "tourism_destination", _l("destinasi “%(name)s”"), audit_names(Destination.name)
         ),
-        AuditObject("tourism_event", _l("acara “%(name)s”"), _names(TourEvent, TourEvent.title)),
-        AuditObject("tourism_route", _l("rute “%(name)s”"), _names(TourRoute, TourRoute.name)),
+        AuditObject("tourism_event", _l("acara “%(name)s”"), audit_names(TourEvent.title)),
+        AuditObject("tourism_route", _l("rute “%(name)s”"), audit_names(TourRoute.name)),
         AuditPhrase("tourism.destination_added", _l("%(actor)s menambah %(object)s")),
         AuditPhrase("tourism.destination_edited", _l("%(actor)s mengubah %(object)s")),
         AuditPhrase("tourism.event_added", _l("%(actor)s menambah %(object)s")),

@@ -18,7 +18,6 @@ from app.kit import (
     WIB,
     EmptyForm,
     IdempotentForm,
-    ImageRejected,
     InvalidPhone,
     Media,
     PhotoUploads,
@@ -32,10 +31,8 @@ from app.kit import (
     limiter,
     login_required,
     notify_holders,
-    open_media,
     remember_result,
     remove_media_files,
-    save_upload,
     saved_response,
     user_key,
 )
@@ -220,23 +217,14 @@ def _photo_uploads(form: DestinationForm, form_key: str) -> PhotoUploads:
     )
 
 
-def _add_photos(place: Destination, form, photos: PhotoUploads, stored: list[Media]) -> bool:
-    """Add the chosen photos after the existing ones, each with a thumbnail; False (with
+def _add_photos(place: Destination, photos: PhotoUploads, stored: list[Media]) -> bool:
+    """Attach the chosen photos after the existing ones, each with a thumbnail; False (with
     the field error) when one is refused."""
-    start = len(place.photos)
-    try:
-        for offset, full in enumerate(photos.media):
-            with open_media(full) as original:
-                thumb = save_upload(
-                    original, kelurahan=g.kelurahan, subdir="tourism", max_side=THUMB_SIDE
-                )
-            stored.append(thumb)
-            place.photos.append(DestinationPhoto(media=full, thumb=thumb, position=start + offset))
-    except ImageRejected as exc:
-        form.photos.errors = [*form.photos.errors, exc.message]
-        return False
-    photos.used()
-    return True
+
+    def add(full: Media, thumb: Media, position: int) -> None:
+        place.photos.append(DestinationPhoto(media=full, thumb=thumb, position=position))
+
+    return photos.attach(add, start=len(place.photos), thumb_side=THUMB_SIDE, stored=stored)
 
 
 @bp.route("/tempat/baru", methods=["GET", "POST"])
@@ -260,7 +248,7 @@ def new_destination():
         )
         _fill_destination(place, form)
         stored: list[Media] = []
-        if _add_photos(place, form, photos, stored):
+        if _add_photos(place, photos, stored):
             db.session.add(place)
             db.session.flush()
             audit(
@@ -300,7 +288,7 @@ def edit_destination(destination_id: int):
     if photos.receive(form) and valid:
         _fill_destination(place, form)
         stored: list[Media] = []
-        if _add_photos(place, form, photos, stored):
+        if _add_photos(place, photos, stored):
             resubmitted = _resubmitted(place)
             audit(
                 "tourism.destination_edited", "tourism_destination", place.id, kelurahan=g.kelurahan

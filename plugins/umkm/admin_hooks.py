@@ -11,7 +11,7 @@ from app.kit import (
     AuditPhrase,
     OffImpact,
     _l,
-    audit_row_ids,
+    audit_names,
     count_rows,
     db,
     hookimpl,
@@ -47,20 +47,11 @@ def kp_plugin_off_impact(kelurahan):
     ]
 
 
-def _names(model):
-    def names(ids: list[str]) -> dict[str, str]:
-        numbers = audit_row_ids(ids)
-        rows = db.session.execute(select(model.id, model.name).where(model.id.in_(numbers)))
-        return {str(row_id): name for row_id, name in rows}
-
-    return names
-
-
 @hookimpl
 def kp_audit_phrases():
     return [
-        AuditObject("umkm_shop", _l("toko “%(name)s”"), _names(Shop)),
-        AuditObject("umkm_product", _l("produk “%(name)s”"), _names(Product)),
+        AuditObject("umkm_shop", _l("toko “%(name)s”"), audit_names(Shop.name)),
+        AuditObject("umkm_product", _l("produk “%(name)s”"), audit_names(Product.name)),
         AuditPhrase("umkm.shop_approved", _l("%(actor)s menyetujui %(object)s")),
         AuditPhrase("umkm.shop_suspended", _l("%(actor)s menangguhkan %(object)s")),
         AuditPhrase("umkm.product_hidden", _l("%(actor)s menyembunyikan %(object)s")),

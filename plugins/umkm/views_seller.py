@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from babel.dates import format_date
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -26,7 +26,6 @@ from app.kit import (
     EmptyForm,
     Group,
     IdempotentForm,
-    ImageRejected,
     InvalidPhone,
     Media,
     PhotoUploads,
@@ -39,10 +38,8 @@ from app.kit import (
     limiter,
     login_required,
     notify_holders,
-    open_media,
     remember_result,
     remove_media_files,
-    save_upload,
     saved_response,
     select_choices,
     user_key,
@@ -510,25 +507,14 @@ def _photo_uploads(form: ProductForm, form_key: str) -> PhotoUploads:
     )
 
 
-def _add_photos(
-    product: Product, form: ProductForm, photos: PhotoUploads, stored: list[Media]
-) -> bool:
-    """Add the photos (stored already, full size) after the existing ones, in the order
-    chosen, each with a thumbnail; False (with the field error) when one is refused."""
-    start = len(product.photos)
-    try:
-        for offset, full in enumerate(photos.media):
-            with open_media(full) as original:
-                thumb = save_upload(
-                    original, kelurahan=g.kelurahan, subdir="umkm", max_side=THUMB_SIDE
-                )
-            stored.append(thumb)
-            product.photos.append(ProductPhoto(media=full, thumb=thumb, position=start + offset))
-    except ImageRejected as exc:  # the server is busy with other photos
-        form.photos.errors = [*form.photos.errors, exc.message]
-        return False
-    photos.used()
-    return True
+def _add_photos(product: Product, photos: PhotoUploads, stored: list[Media]) -> bool:
+    """Attach the chosen photos after the existing ones, each with a thumbnail; False (with
+    the field error) when one is refused."""
+
+    def add(full: Media, thumb: Media, position: int) -> None:
+        product.photos.append(ProductPhoto(media=full, thumb=thumb, position=position))
+
+    return photos.attach(add, start=len(product.photos), thumb_side=THUMB_SIDE, stored=stored)
 
 
 @bp.route("/toko/<int:shop_id>/produk/baru", methods=["GET", "POST"])
@@ -545,7 +531,7 @@ def new_product(shop_id: int):
         product = Product(shop_id=shop.id)
         _fill_product(product, form)
         stored: list[Media] = []
-        if _add_photos(product, form, photos, stored):
+        if _add_photos(product, photos, stored):
             db.session.add(product)
             _commit_or_clean(stored, form, url_for("umkm.dashboard", shop_id=shop.id))
             _changed("product_added", product_id=product.id)
@@ -581,7 +567,7 @@ def edit_product(product_id: int):
     if photos.receive(form) and valid:  # before the product changes: it commits
         _fill_product(product, form)
         stored: list[Media] = []
-        if _add_photos(product, form, photos, stored):
+        if _add_photos(product, photos, stored):
             _commit_or_clean(stored)
             _changed("product_edited", product_id=product.id)
             flash(_("Produk %(name)s disimpan.", name=product.name), "success")

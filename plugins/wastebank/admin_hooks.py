@@ -11,7 +11,7 @@ from app.kit import (
     AuditPhrase,
     OffImpact,
     _l,
-    audit_row_ids,
+    audit_names,
     db,
     hookimpl,
     rupiah,
@@ -64,15 +64,6 @@ def kp_plugin_off_impact(kelurahan):
     ]
 
 
-def _names(model, column):
-    def names(ids: list[str]) -> dict[str, str]:
-        numbers = audit_row_ids(ids)
-        rows = db.session.execute(select(model.id, column).where(model.id.in_(numbers)))
-        return {str(row_id): name for row_id, name in rows}
-
-    return names
-
-
 def _price(before, after) -> dict:
     return {
         "buy": rupiah(int(after.get("buy_per_kg") or 0)),
@@ -84,15 +75,15 @@ def _price(before, after) -> dict:
 @hookimpl
 def kp_audit_phrases():
     return [
-        AuditObject("wastebank_unit", _l("unit bank sampah “%(name)s”"), _names(Unit, Unit.name)),
+        AuditObject("wastebank_unit", _l("unit bank sampah “%(name)s”"), audit_names(Unit.name)),
         AuditObject(
             "wastebank_waste_type",
             _l("jenis sampah “%(name)s”"),
-            _names(WasteType, WasteType.name),
+            audit_names(WasteType.name),
         ),
         # A member is named by their number only: the audit log is read by admins of the
         # whole kelurahan, who need not see who saves at the waste bank.
-        AuditObject("wastebank_member", _l("nasabah %(name)s"), _names(Member, Member.number)),
+        AuditObject("wastebank_member", _l("nasabah %(name)s"), audit_names(Member.number)),
         AuditObject("wastebank_entry", _l("transaksi bank sampah #%(id)s")),
         AuditObject("wastebank_withdrawal_request", _l("permintaan penarikan bank sampah #%(id)s")),
         AuditPhrase(
