@@ -6,10 +6,12 @@ Plugins reach all of it through `app.kit`, never from here.
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import logging
 import pkgutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
@@ -22,6 +24,9 @@ from sqlalchemy import select
 
 from . import hookspecs
 from .extensions import db
+
+# Stamps of events held back by Host.held_events() (seeding), bumped once at its end.
+_HELD: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("kp_held", default=None)
 
 log = logging.getLogger(__name__)
 
@@ -886,10 +891,32 @@ class PluginHost:
             names = [caching.plugin_city_stamp(event.source)]  # its city pages read all
             if event.kelurahan is not None:
                 names.append(caching.plugin_stamp(event.kelurahan.id, event.source))
-            caching.bump(*names)
         elif event.kelurahan is not None:
-            caching.bump(caching.kelurahan_stamp(event.kelurahan.id))
+            names = [caching.kelurahan_stamp(event.kelurahan.id)]
+        else:
+            names = []
+        held = _HELD.get()
+        if held is not None:
+            held.update(names)
+            return
+        caching.bump(*names)
         self.collect("kp_on_event", event.kelurahan, event=event, kelurahan=event.kelurahan)
+
+    @contextmanager
+    def held_events(self) -> Iterator[None]:
+        """Seeding: events inside the block tell no plugin (`kp_on_event` is not called)
+        and renew the caches they touch once, at the end. A demo writes hundreds of rows
+        through the same code as a person, each announcing itself; nobody is reading yet."""
+        from . import caching
+
+        names: set[str] = set()
+        token = _HELD.set(names)
+        try:
+            yield
+        finally:
+            _HELD.reset(token)
+            if names:
+                caching.bump(*sorted(names))
 
     def guard_blueprints(self) -> None:
         """before_request: a plugin's kelurahan pages answer 404 where it is switched off."""

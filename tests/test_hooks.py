@@ -560,3 +560,33 @@ def test_url_for_fills_in_current_kelurahan(app):
     with app.test_request_context("/k/kauman/"):
         app.preprocess_request()
         assert url_for("groups.index") == "/k/kauman/kelompok/"
+
+
+def test_events_held_while_seeding_renew_caches_once_and_reach_no_plugin(app, client, extra_plugin):
+    """Host.held_events (the demo seed): a plugin's page that visitors get from the cache
+    shows the demo's rows once the block ends, and no plugin hears the demo's events."""
+    from app import caching
+    from app.plugins import Event, host
+
+    class Recorder:
+        events: list = []
+
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return manifest("recorder")
+
+        @hookimpl
+        def kp_on_event(self, event):
+            self.events.append(event.name)
+
+    extra_plugin(Recorder(), "recorder")
+    enable_plugin(app, "recorder", "kauman")
+    kauman = kelurahan("kauman")
+    stamp = caching.plugin_stamp(kauman.id, "notices")
+    before = caching.read(stamp)
+    with app.test_request_context(), host().held_events():
+        for _ in range(3):
+            host().emit(Event("notices.posted", kelurahan=kauman))
+        assert caching.read(stamp) == before  # nothing renewed while the demo writes
+    assert caching.read(stamp) != before
+    assert "notices.posted" not in Recorder.events
