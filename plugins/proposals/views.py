@@ -4,7 +4,9 @@ answer offered while a resident types a title."""
 
 from __future__ import annotations
 
-from flask import abort, g, render_template, request, url_for
+from datetime import datetime
+
+from flask import g, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -254,7 +256,7 @@ def cycle_print(cycle_id: int):
         proposals=rows,
         figures=counts(cycle),
         state=state_of(cycle),
-        printed_at=wib(__import__("datetime").datetime.now(WIB)),
+        printed_at=wib(datetime.now(WIB)),
     )
 
 
@@ -431,8 +433,3 @@ def similar_proposals():
     if len(title.strip()) < 4 and point is None:
         return render_template("proposals/_similar.html", found=[])
     return render_template("proposals/_similar.html", found=similar(cycle, title, point))
-
-
-def not_found_unless(condition: bool) -> None:
-    if not condition:
-        abort(404)
