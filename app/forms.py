@@ -12,13 +12,16 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     TelField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
@@ -406,6 +409,32 @@ class AppointAdminForm(FlaskForm):
     kelurahan = SelectField(
         _l("Kelurahan"), validators=[DataRequired(REQUIRED)], invalid_choice_message=INVALID_CHOICE
     )
+
+
+class IndonesianDateField(DateField):
+    """A date field whose parse error is Indonesian (WTForms has no Indonesian catalogue)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Tulis tanggal sebagai TTTT-BB-HH, misalnya 2027-01-15.")) from None
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Tulis sebagai bilangan bulat, misalnya 25.")) from None
+
+
+class IndonesianTimeField(TimeField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Tulis jam sebagai JJ:MM, misalnya 08:30.")) from None
 
 
 class EmptyForm(FlaskForm):

@@ -116,6 +116,20 @@ def store_image(
     return StoredImage(str(rel), image.width, image.height, "image/jpeg", len(encoded))
 
 
+def store_document(
+    data: bytes, media_root: str | Path, *, content_type: str, suffix: str, subdir: str = ""
+) -> StoredImage:
+    """Store a document the caller already checked (a PDF rewritten by its checker); its
+    width and height are 0."""
+    prefix = _safe_parts(subdir) if subdir else ()
+    if not re.fullmatch(r"[a-z0-9]{1,8}", suffix):
+        raise ValueError(f"unsafe suffix {suffix!r}")
+    now = datetime.now(UTC)
+    rel = PurePosixPath(*prefix, f"{now:%Y}", f"{now:%m}", f"{uuid.uuid4().hex}.{suffix}")
+    _write_atomic(Path(media_root).joinpath(*rel.parts), data)
+    return StoredImage(str(rel), 0, 0, content_type, len(data))
+
+
 def media_path(media_root: str | Path, relpath: str) -> Path:
     """Resolve a stored relpath for serving; anything unsafe or missing -> FileNotFoundError."""
     try:

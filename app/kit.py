@@ -94,7 +94,14 @@ from .audit import AuditObject, AuditPhrase
 from .audit import names_of as audit_names
 from .audit import record as audit
 from .audit import row_ids as audit_row_ids
-from .auth import admin_required, is_admin, is_staff, login_required, staff_required
+from .auth import (
+    admin_required,
+    city_admin_required,
+    is_admin,
+    is_staff,
+    login_required,
+    staff_required,
+)
 from .caching import cache
 from .exports import csv_response, csv_text, geojson_response, ics_response
 from .extensions import csrf, db, htmx, limiter
@@ -114,9 +121,12 @@ from .forms import (
     MAX_RUPIAH,
     REQUIRED,
     EmptyForm,
+    IndonesianDateField,
     IndonesianPhone,
+    IndonesianTimeField,
     MissingLocation,
     RupiahField,
+    WholeNumberField,
     parse_rupiah,
     read_location,
 )
@@ -177,7 +187,7 @@ from .seed import DEMO_PASSWORDS, ensure_user, load_reference
 from .switch_off import OffImpact
 from .tenancy import TenantScopeError, all_kelurahan, get_or_404, scoped_to
 from .transactions import begin_write
-from .uploads import PhotoUploads, open_media
+from .uploads import PhotoUploads, open_media, private_file
 from .urls import public_url, safe_next
 
 log = logging.getLogger(__name__)
@@ -459,6 +469,8 @@ __all__ = [
     "ContentFlag",
     "Dataset",
     "EmptyForm",
+    "IndonesianDateField",
+    "IndonesianTimeField",
     "Event",
     "FlagForm",
     "FlagOutcome",
@@ -472,6 +484,7 @@ __all__ = [
     "IndonesianPhone",
     "MAX_RUPIAH",
     "RupiahField",
+    "WholeNumberField",
     "InvalidPhone",
     "Kelurahan",
     "Manifest",
@@ -503,6 +516,7 @@ __all__ = [
     "begin_write",
     "audit_row_ids",
     "cache",
+    "city_admin_required",
     "can",
     "city_answer",
     "city_settings",
@@ -554,6 +568,7 @@ __all__ = [
     "notify_holders",
     "once_per_day",
     "open_media",
+    "private_file",
     "page_number",
     "parse_id",
     "permission_required",

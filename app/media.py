@@ -6,10 +6,10 @@ from flask import current_app, has_request_context
 from flask_login import current_user
 
 from .extensions import db
-from .imaging import ImageRejected, store_image
+from .imaging import ImageRejected, store_document, store_image
 from .models import Media
 
-__all__ = ["ImageRejected", "save_upload"]
+__all__ = ["ImageRejected", "save_document", "save_upload"]
 
 
 def save_upload(
@@ -35,6 +35,31 @@ def save_upload(
         size_bytes=stored.size_bytes,
         kelurahan_id=getattr(kelurahan, "id", None),
         uploaded_by_id=current_user.id if signed_in else None,
+    )
+    db.session.add(media)
+    return media
+
+
+def save_document(data: bytes, *, content_type: str, suffix: str, kelurahan=None, subdir: str = ""):
+    """Store a checked non-image document (a PDF) as a non-public Media row in the session:
+    served only through the plugin that owns it."""
+    signed_in = has_request_context() and current_user.is_authenticated
+    stored = store_document(
+        data,
+        current_app.config["KP_MEDIA_ROOT"],
+        content_type=content_type,
+        suffix=suffix,
+        subdir=subdir,
+    )
+    media = Media(
+        relpath=stored.relpath,
+        width=0,
+        height=0,
+        content_type=content_type,
+        size_bytes=stored.size_bytes,
+        kelurahan_id=getattr(kelurahan, "id", None),
+        uploaded_by_id=current_user.id if signed_in else None,
+        public=False,
     )
     db.session.add(media)
     return media

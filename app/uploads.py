@@ -8,6 +8,11 @@ ids in hidden inputs, with a thumbnail and a "remove" checkbox each (macros/phot
 so the next POST claims them back; the view that finally saves the item attaches them and
 calls `used()`, which deletes the pending rows in the same transaction.
 
+A field of documents (a scanned KTP, a letter from the RT) also takes PDFs when given
+`pdf=`, the plugin's checker: it gets the file's bytes and returns the bytes to store (a
+rewritten, script-free PDF) or raises ValueError with the message for the field. Such files
+are stored as non-public Media of type application/pdf and served by the plugin itself.
+
     form = ReportForm()
     photos = PhotoUploads(form.photos, "reports.new", max_count=3, subdir="reports")
     valid = form.validate_on_submit()
@@ -42,7 +47,7 @@ from sqlalchemy import select
 from .extensions import db
 from .imaging import ImageRejected, media_path
 from .input_guard import parse_id
-from .media import save_upload
+from .media import save_document, save_upload
 from .models import Media, PendingUpload, utcnow
 from .tenancy import all_kelurahan
 
@@ -69,8 +74,12 @@ class PhotoUploads:
         subdir: str = "",
         max_side: int | None = None,
         too_many: Callable[[int], object] | None = None,
+        pdf: Callable[[bytes], bytes] | None = None,
+        max_pdf_bytes: int = 5 * 1024 * 1024,
     ):
         self.field = field
+        self.pdf = pdf
+        self.max_pdf_bytes = max_pdf_bytes
         self.form_key = form_key[:80]
         self.max_count = max(0, max_count)
         self.subdir = subdir
@@ -79,6 +88,7 @@ class PhotoUploads:
         self.pending: list[PendingUpload] = []
         field.pending = self.pending
         field.max_count = self.max_count
+        field.takes_pdf = pdf is not None
 
     # -- names of the inputs macros/photos.html renders ----------------------------------------
 
@@ -130,12 +140,15 @@ class PhotoUploads:
         stored: list[Media] = []
         for upload in files:
             try:
-                media = save_upload(
-                    upload,
-                    kelurahan=g.kelurahan,
-                    subdir=self.subdir,
-                    **({"max_side": self.max_side} if self.max_side else {}),
-                )
+                if self.pdf is not None and _is_pdf(upload):
+                    media = self._save_pdf(upload)
+                else:
+                    media = save_upload(
+                        upload,
+                        kelurahan=g.kelurahan,
+                        subdir=self.subdir,
+                        **({"max_side": self.max_side} if self.max_side else {}),
+                    )
             except ImageRejected as exc:
                 name = (upload.filename or "").rsplit("/", 1)[-1][:MAX_NAME]
                 self._error(_l("%(name)s: %(reason)s", name=name, reason=exc.message))
@@ -166,6 +179,20 @@ class PhotoUploads:
             _remove_files(gone)
         self.pending[:] = kept
         return ok
+
+    def _save_pdf(self, upload) -> Media:
+        data = upload.stream.read(self.max_pdf_bytes + 1)
+        try:
+            cleaned = self.pdf(data)
+        except ValueError as exc:
+            raise ImageRejected(getattr(exc, "message", None) or str(exc)) from exc
+        return save_document(
+            cleaned,
+            content_type="application/pdf",
+            suffix="pdf",
+            kelurahan=g.kelurahan,
+            subdir=self.subdir,
+        )
 
     def used(self) -> None:
         """The photos now belong to the saved item: forget them as pending, in the view's
@@ -241,7 +268,35 @@ class PhotoUploads:
         self.field.errors = [*self.field.errors, message]
 
 
+def _is_pdf(upload) -> bool:
+    """Sent as a PDF, named one, or starting like one: the PDF checker decides the rest."""
+    head = upload.stream.read(5)
+    upload.stream.seek(0)
+    name = (upload.filename or "").lower()
+    return head == b"%PDF-" or upload.mimetype == "application/pdf" or name.endswith(".pdf")
+
+
 # -- serving, reading and cleaning up --------------------------------------------------------
+
+
+def private_file(media: Media, download_name: str):
+    """Send a non-public upload to someone the plugin already checked may see it: never
+    stored by the browser or a proxy, never guessed as another type, never run as a page."""
+    from flask import send_file
+
+    path = media_path(current_app.config["KP_MEDIA_ROOT"], media.relpath)
+    response = send_file(
+        path,
+        mimetype=media.content_type,
+        as_attachment=media.content_type != "image/jpeg",
+        download_name=download_name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers.pop("Expires", None)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def pending_visible(media: Media, user) -> bool | None:

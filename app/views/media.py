@@ -47,7 +47,13 @@ def serve(relpath: str):
     public = media is None or media.public
     if not public and not may_see(media):
         abort(404)  # not 403: do not tell a visitor that the file exists
-    response = send_file(path, mimetype="image/jpeg", max_age=PUBLIC_MAX_AGE if public else 0)
+    mimetype = media.content_type if media is not None else "image/jpeg"
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        as_attachment=mimetype != "image/jpeg",  # a kept PDF is downloaded, never shown inline
+        max_age=PUBLIC_MAX_AGE if public else 0,
+    )
     if public:
         response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
     else:

@@ -11,14 +11,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -34,8 +31,11 @@ from app.kit import (
     INVALID_CHOICE,
     REQUIRED,
     IdempotentForm,
+    IndonesianDateField,
+    IndonesianTimeField,
     MissingLocation,
     RupiahField,
+    WholeNumberField,
     _l,
     distance_m,
     read_location,
@@ -73,32 +73,6 @@ NO_GROUP = ""  # the resident writes for themself
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-class IndonesianDateField(DateField):
-    """A date field whose parse error is Indonesian (WTForms has no Indonesian catalogue)."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Tulis tanggal sebagai TTTT-BB-HH, misalnya 2027-01-15.")) from None
-
-
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Tulis sebagai bilangan bulat, misalnya 25.")) from None
-
-
-class IndonesianTimeField(TimeField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Tulis jam sebagai JJ:MM, misalnya 08:30.")) from None
 
 
 def _count(label, maximum: int, message):
