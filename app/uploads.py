@@ -282,9 +282,12 @@ def _is_pdf(upload) -> bool:
 def private_file(media: Media, download_name: str):
     """Send a non-public upload to someone the plugin already checked may see it: never
     stored by the browser or a proxy, never guessed as another type, never run as a page."""
-    from flask import send_file
+    from flask import abort, send_file
 
-    path = media_path(current_app.config["KP_MEDIA_ROOT"], media.relpath)
+    try:
+        path = media_path(current_app.config["KP_MEDIA_ROOT"], media.relpath)
+    except FileNotFoundError:
+        abort(404)  # its row outlived the file (a restore without media, a disk cleaned)
     response = send_file(
         path,
         mimetype=media.content_type,
