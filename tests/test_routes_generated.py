@@ -110,6 +110,11 @@ PUBLIC = {
     "proposals.proposal": "usulan: a proposal's public page",
     "proposals.similar_proposals": "usulan: similar proposals while typing (htmx fragment)",
     "proposals.static": "usulan: the plugin's CSS",
+    "services.index": "layanan surat: the letter types and how to request them",
+    "services.track": "layanan surat: a request's status by its tracking code, no account",
+    "services.verify": "layanan surat: the QR code's page says whether a letter is genuine",
+    "services.service_times": "layanan surat: the public service times",
+    "services.static": "layanan surat: the plugin's CSS",
     "wastebank.index": "bank sampah: what it is, and where each visitor goes next",
     "wastebank.static": "bank sampah: the plugin's CSS",
     "open311.index": "Open311: the API's entry point (the discovery document)",
@@ -143,6 +148,18 @@ EXEMPT_CREDENTIALS = {
 # Form data for POSTs in the CSRF test: what a real submission would send, so that a missing
 # CSRF check would show up as a changed database. Unknown endpoints post an empty form.
 POST_DATA = {
+    "services.apply": lambda w: _services_request_form(),
+    "services.fix_request": lambda w: _services_request_form(),
+    "services.move_request": lambda w: {"target": "diperiksa", "note": ""},
+    "services.edit_type": lambda w: {
+        "name": "Surat Tanpa Token",
+        "title": "SURAT TANPA TOKEN",
+        "code": "470",
+        "target_days": "2",
+        "template": "Nama : {{ nama }}",
+    },
+    "services.add_head": lambda w: {"account": str(w.own.resident.id), "rw": "9", "rt": "9"},
+    "services_city.leave_days": lambda w: {"day": "2027-06-30", "name": "Cuti Tanpa Token"},
     "proposals.new_proposal": lambda w: _proposal_form("Usulan Tanpa Token"),
     "proposals.edit_proposal": lambda w: _proposal_form("Usulan Diubah Tanpa Token"),
     "proposals.comment": lambda w: {"body": "Komentar tanpa token"},
@@ -394,6 +411,18 @@ class Place:
     wastebank: WasteBankPlace  # a unit the admin operates, with a member, a type, entries
     tourism: TourismPlace  # published destinations, a photo, an event and a route
     proposals: ProposalsPlace  # an open cycle with the admin's proposal, a photo, a comment
+    services: ServicesPlace  # a letter type, the admin's approved request with a document
+
+
+@dataclass
+class ServicesPlace:
+    type_id: int
+    type_slug: str
+    request_id: int  # the admin's own request, submitted, with a number and a document
+    document_id: int
+    verify_token: str
+    head_id: int  # the resident heads RT 001/RW 001
+    leave_day: str
 
 
 @dataclass
@@ -494,6 +523,7 @@ def _place(app, db, slug: str) -> Place:
     wastebank = _plant_wastebank(app, db, slug, admin, marker)
     tourism = _plant_tourism(app, db, slug, admin, marker)
     proposals = _plant_proposals(app, db, slug, admin, resident, marker)
+    services = _plant_services(app, db, slug, admin, resident, marker)
     return Place(
         slug=slug,
         kelurahan_id=group.kelurahan_id,
@@ -517,6 +547,101 @@ def _place(app, db, slug: str) -> Place:
         wastebank=wastebank,
         tourism=tourism,
         proposals=proposals,
+        services=services,
+    )
+
+
+def _services_request_form() -> dict:
+    return {
+        "full_name": "Pemohon Tanpa Token",
+        "nik": "3375024107900012",
+        "birth_place": "Pekalongan",
+        "birth_date": "1990-07-01",
+        "sex": "P",
+        "address": "Jl. Tanpa Token",
+        "rt": "1",
+        "rw": "1",
+        "purpose": "Uji",
+        "delivery": "ambil",
+        "confirm": "y",
+    }
+
+
+def _plant_services(app, db, slug: str, admin, resident, marker: str) -> ServicesPlace:
+    """A letter type with one optional document, the admin's request (submitted, numbered
+    and with a photo of a document), the resident as the head of RT 001/RW 001, and a
+    collective leave day of the city."""
+    from datetime import date
+
+    from plugins.services.models import (
+        LeaveDay,
+        LetterType,
+        Request,
+        RequestDocument,
+        RequiredDocument,
+        RtHead,
+    )
+
+    enable_plugin(app, "services", slug)
+    home_id = kelurahan(slug).id
+    admin.role_in(kelurahan(slug)).verified_at = utcnow()
+    letter_type = LetterType(
+        kelurahan_id=home_id,
+        slug=f"surat-{slug}",
+        name=f"Surat {marker}",
+        title="SURAT KETERANGAN",
+        code="470",
+        template="Nama : {{ nama }}",
+    )
+    letter_type.documents.append(RequiredDocument(kelurahan_id=home_id, name="KTP", required=False))
+    db.session.add(letter_type)
+    db.session.flush()
+    media = Media(
+        relpath=f"uji/dokumen-{marker.split()[-1].lower()}.jpg",
+        width=8,
+        height=8,
+        content_type="image/jpeg",
+        size_bytes=4,
+        kelurahan_id=home_id,
+        public=False,
+    )
+    token = f"verifikasi-{slug}-{secrets.token_hex(6)}"
+    request = Request(
+        kelurahan_id=home_id,
+        code=secrets.token_hex(4).upper(),
+        letter_type_id=letter_type.id,
+        requester_id=admin.id,
+        status="diajukan",
+        full_name=f"Pemohon {marker}",
+        rt="001",
+        rw="001",
+        purpose="Uji",
+        values={},
+        complete_at=utcnow(),
+        number=f"470/001/KEL-{slug.upper()}/XI/2026",
+        number_year=2026,
+        number_seq=1,
+        verify_token=token,
+        masked_name="P******",
+        approved_at=utcnow(),
+    )
+    request.documents.append(
+        RequestDocument(kelurahan_id=home_id, name="KTP", media=media, position=0)
+    )
+    db.session.add(request)
+    head = RtHead(kelurahan_id=home_id, user_id=resident.id, rw="001", rt="001")
+    db.session.add(head)
+    day = date(2026, 12, 24) if slug == "kauman" else date(2026, 12, 31)
+    db.session.add(LeaveDay(day=day, name=f"Cuti {marker}"))
+    db.session.commit()
+    return ServicesPlace(
+        letter_type.id,
+        letter_type.slug,
+        request.id,
+        request.documents[0].id,
+        token,
+        head.id,
+        day.isoformat(),
     )
 
 
@@ -904,6 +1029,8 @@ BLUEPRINT_VALUES = {
     },
     "tourism_city": {"filename": lambda w, p: "tourism.css"},
     "proposals": {"filename": lambda w, p: "proposals.css"},
+    "services": {"filename": lambda w, p: "services.css"},
+    "services_city": {"day": lambda w, p: p.services.leave_day},
     "open311": {
         "ext": lambda w, p: "json",
         "fmt": lambda w, p: "json",
@@ -914,6 +1041,14 @@ BLUEPRINT_VALUES = {
 # Object ids passed as plain strings under one blueprint; like FOREIGN_IDS, the isolation
 # test swaps them for the other kelurahan's.
 BLUEPRINT_IDS = {
+    "services": {
+        "request_id": lambda p: p.services.request_id,
+        "document_id": lambda p: p.services.document_id,
+        "type_id": lambda p: p.services.type_id,
+        "head_id": lambda p: p.services.head_id,
+        "slug": lambda p: p.services.type_slug,
+        "token": lambda p: p.services.verify_token,
+    },
     "proposals": {
         "comment_id": lambda p: p.proposals.comment_id,
         "photo_id": lambda p: p.proposals.photo_id,

@@ -69,6 +69,7 @@ class Demo:
     wastebank: dict[str, int] = field(default_factory=dict)  # unit_id, member_id, entry_id
     tourism: dict[str, int] = field(default_factory=dict)  # destination_id, event_id, route_id
     proposals: dict[str, int] = field(default_factory=dict)  # cycle_id, proposal_id
+    services: dict[str, object] = field(default_factory=dict)  # the demo resident's requests
 
 
 # Values of URL arguments by name. A route with an argument missing here fails the test.
@@ -89,12 +90,18 @@ VALUES = {
     "route_id": lambda d: d.tourism["route_id"],
     "cycle_id": lambda d: d.proposals["cycle_id"],
     "proposal_id": lambda d: d.proposals["proposal_id"],
+    "request_id": lambda d: d.services["request_id"],
+    "document_id": lambda d: d.services["document_id"],
+    "type_id": lambda d: d.services["type_id"],
+    "slug": lambda d: "domisili",
 }
 # Arguments that mean something else for one endpoint; looked up first.
 ENDPOINT_VALUES = {
     "proposals.edit_proposal": {"proposal_id": lambda d: d.proposals["own_proposal_id"]},
     "account.reset_password": {"token": lambda d: d.reset_token},
     "account.confirm_signup": {"token": lambda d: d.signup_token},
+    "services.fix_request": {"request_id": lambda d: d.services["fix_request_id"]},
+    "services.verify": {"token": lambda d: d.services["verify_token"]},
 }
 # Query strings that make a page show what it is for.
 QUERY = {"public.search": "?q=batik", "admin.residents": "?q=a"}
@@ -177,6 +184,7 @@ def _demo(server) -> Demo:
         operator, wastebank = _plant_wastebank(kauman, member_account=resident)
         pokdarwis, tourism = _plant_tourism(kauman)
         proposals = _demo_proposals(kauman, resident)
+        services = _demo_services(kauman, seller)
         with server.app.test_request_context():
             signup_token = make_signup_token(
                 name="Warga Baru",
@@ -214,7 +222,40 @@ def _demo(server) -> Demo:
             wastebank=wastebank,
             tourism=tourism,
             proposals=proposals,
+            services=services,
         )
+
+
+def _demo_services(kauman, seller) -> dict[str, object]:
+    """The demo resident's (the seller's) letter requests: one sent as a PDF, with its
+    documents and verification token, and one sent back for a fix."""
+    from plugins.services.models import LetterType, Request, RequestDocument
+
+    sent = db_one(
+        select(Request).where(
+            Request.kelurahan_id == kauman.id,
+            Request.requester_id == seller.id,
+            Request.status == "dikirim",
+        )
+    )
+    fix = db_one(
+        select(Request.id).where(
+            Request.kelurahan_id == kauman.id,
+            Request.requester_id == seller.id,
+            Request.status == "perlu_perbaikan",
+        )
+    )
+    document = db_one(
+        select(RequestDocument.id).where(RequestDocument.request_id == sent.id).limit(1)
+    )
+    letter_type = db_one(select(LetterType.id).where(LetterType.kelurahan_id == kauman.id).limit(1))
+    return {
+        "request_id": sent.id,
+        "fix_request_id": fix,
+        "document_id": document,
+        "type_id": letter_type,
+        "verify_token": sent.verify_token,
+    }
 
 
 def _demo_proposals(kauman, resident) -> dict[str, int]:
