@@ -3,14 +3,15 @@
     .venv/bin/python bench/plugin_overhead.py [--postgres URL] [--runs 300] [--seconds 5]
 
 Builds a fresh database with the demo content (`flask kp seed --demo`: the shipped plugins
-on in Kauman, with their reports, shops, waste bank, tourism destinations and events, and
-Musrenbang proposals) and measures two things, each as a ratio to a floor measured in the
-same run:
+on in Kauman, with their reports, shops, waste bank, tourism destinations and events,
+Musrenbang proposals and letter services) and measures two things, each as a ratio to a
+floor measured in the same run:
 
 1. In process (Flask test client), Kauman's home page with every shipped plugin on, against
    the same page with them all off. Goal: at most 1.2×.
 2. Under gunicorn with 2 sync workers, driven by wrk: requests per second of Kauman's home
-   page, the reports list, the open Musrenbang cycle, the city's tourism guide and its map
+   page, the reports list, the open Musrenbang cycle, the letters' service times, the city's
+   tourism guide and its map
    layer (pages that read every kelurahan), against a bare Flask page served by the same app
    (one route returning "ok", through the same middleware). Goal: at least 0.3×.
 
@@ -41,10 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import add_backend_arguments, make_app, median_time, postgres_database, print_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ("reports", "umkm", "wastebank", "tourism", "proposals")
+SHIPPED = ("reports", "umkm", "wastebank", "tourism", "proposals", "services")
 HOME = "/k/kauman/"
 REPORTS_LIST = "/k/kauman/laporan/"
 PROPOSALS = "/k/kauman/usulan/"  # the open Musrenbang cycle: every proposal, its figures
+SERVICE_TIMES = "/k/kauman/layanan/waktu-layanan"  # six months of letters' working days
 CITY_GUIDE = "/wisata/"  # the tourism guide: every kelurahan's destinations
 CITY_MAP = "/wisata/tempat.geojson"  # its map layer
 BARE = "/bench/bare"
@@ -208,6 +210,7 @@ def under_gunicorn(
             HOME,
             REPORTS_LIST,
             PROPOSALS,
+            SERVICE_TIMES,
             CITY_GUIDE,
             CITY_MAP,
             BARE,
@@ -219,6 +222,7 @@ def under_gunicorn(
             "home": wrk_rps(base + HOME, seconds, connections),
             "reports": wrk_rps(base + REPORTS_LIST, seconds, connections),
             "proposals": wrk_rps(base + PROPOSALS, seconds, connections),
+            "service_times": wrk_rps(base + SERVICE_TIMES, seconds, connections),
             "city_guide": wrk_rps(base + CITY_GUIDE, seconds, connections),
             "city_map": wrk_rps(base + CITY_MAP, seconds, connections),
             "home_resident": wrk_rps(base + HOME, seconds, connections, cookie),
@@ -254,6 +258,7 @@ def run_backend(name: str, database_url: str, args) -> list[list[str]]:
         ("home", "visitor: home", "≥ 0.3×"),
         ("reports", "visitor: reports list", "≥ 0.3×"),
         ("proposals", "visitor: the open Musrenbang cycle", "≥ 0.3×"),
+        ("service_times", "visitor: the letters' service times", "≥ 0.3×"),
         ("city_guide", "visitor: city tourism guide", "≥ 0.3×"),
         ("city_map", "visitor: the guide's map layer", "≥ 0.3×"),
         ("home_resident", "resident: home", "(signed in)"),
