@@ -40,6 +40,7 @@ from .workdays import working_days_between
 __all__ = [
     "kp_init_app",
     "kp_nav_items",
+    "kp_city_nav_items",
     "kp_home_widgets",
     "kp_dimension_metrics",
     "kp_search",
@@ -77,6 +78,14 @@ def kp_nav_items(kelurahan, user):
             )
         )
     return items
+
+
+@hookimpl
+def kp_city_nav_items(user):
+    """The city admin keeps the collective leave days every kelurahan's figures skip."""
+    if user is None or not getattr(user, "is_city_admin", False):
+        return []
+    return [NavItem(_l("Cuti bersama"), url_for("services_city.leave_days"), order=80)]
 
 
 @hookimpl

@@ -123,3 +123,24 @@ def test_staff_find_a_residents_requests_by_nik_through_the_keyed_hash(client, f
     assert req.code not in other
     wrong = client.get(f"{BASE}/antrean", query_string={"nik": "12345"})
     assert "NIK harus 16 angka." in text(wrong) and req.code not in text(wrong)
+
+
+def test_the_city_admin_keeps_the_collective_leave_days_that_service_times_skip(client, factory):
+    from plugins.services.models import LeaveDay
+
+    act_as(client, factory.user("warga", "kauman", verified=True))
+    assert client.get("/layanan/cuti-bersama").status_code == 403
+    assert "/layanan/cuti-bersama" not in text(client.get("/"))
+
+    act_as(client, factory.user(None, "kauman", city_admin=True))
+    assert "/layanan/cuti-bersama" in text(client.get("/"))  # in the city menu
+    refused = client.post("/layanan/cuti-bersama", data={"day": "31-12-2026", "name": "Cuti"})
+    assert refused.status_code == 422 and "TTTT-BB-HH" in text(refused)
+    assert count(LeaveDay) == 0
+    saved = client.post("/layanan/cuti-bersama", data={"day": "2026-12-24", "name": "Cuti Natal"})
+    assert saved.status_code == 303
+    assert "Cuti Natal" in text(client.get("/layanan/cuti-bersama"))
+    again = client.post("/layanan/cuti-bersama", data={"day": "2026-12-24", "name": "Lagi"})
+    assert again.status_code == 422 and count(LeaveDay) == 1
+    assert client.post("/layanan/cuti-bersama/2026-12-24/hapus").status_code == 303
+    assert count(LeaveDay) == 0
