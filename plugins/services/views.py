@@ -4,6 +4,8 @@ public verification of a letter and the public service times."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -37,11 +39,10 @@ from .access import (
     settings,
 )
 from .blueprint import bp
-from .changes import Outcome, arrived, entry_status, fill_personal, letter_pdf, new_code
+from .changes import arrived, entry_status, fill_personal, letter_pdf, move, new_code
 from .forms import MoveForm, build_request_form
 from .labels import MOVE_LABELS, status_label
 from .models import (
-    FINISHED,
     Delivery,
     LetterType,
     Request,
@@ -254,7 +255,6 @@ def render_request(req: Request, who: set[Actor], move_error=None, failed=None):
         failed=failed,
         may_open=may_open_documents(req),
         letter=may_get_letter(req, who),
-        finished=req.status in FINISHED,
     ), (422 if move_error else 200)
 
 
@@ -269,8 +269,6 @@ def request_page(request_id: int):
 @login_required
 @limiter.limit("120 per hour", key_func=user_key)
 def move_request(request_id: int):
-    from .changes import move
-
     req, who = request_or_404(request_id)
     raw = request.form.get("target", "")
     try:
@@ -282,7 +280,7 @@ def move_request(request_id: int):
     form = MoveForm()
     if not form.validate_on_submit():
         return render_request(req, who, move_error=_("Periksa catatan: paling banyak 1000 huruf."))
-    outcome: Outcome = move(req, target, who, form.note.data or "", current_user)
+    outcome = move(req, target, who, form.note.data or "", current_user)
     if not outcome.ok:
         return render_request(req, who, move_error=outcome.message, failed=target.value)
     flash(_("Status permohonan: %(status)s.", status=status_label(target.value)), "success")
@@ -351,8 +349,6 @@ def _prefill(form, req: Request) -> None:
         field = getattr(form, f"f_{key}", None)
         if field is not None:
             if field.type == "IndonesianDateField" and value:
-                from datetime import date
-
                 try:
                     value = date.fromisoformat(value)
                 except ValueError:
