@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,15 @@ from sqlalchemy import select
 
 from . import hookspecs
 from .extensions import db
+
+
+@cache
+def _installed_plugins() -> tuple:
+    """The installed plugins' entry points, read once per process: scanning every installed
+    distribution's metadata costs more than the rest of building an app (the tests build one
+    per test), and what is installed does not change while the process runs."""
+    return tuple(entry_points(group=ENTRY_POINT_GROUP))
+
 
 # Stamps of events held back by Host.held_events() (seeding), bumped once at its end.
 _HELD: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("kp_held", default=None)
@@ -390,7 +400,7 @@ class PluginHost:
         for name, loader in self._builtin(builtin_package):
             found[name] = loader
             self.builtin_ids.add(name)
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
+        for ep in _installed_plugins():
             found.setdefault(ep.name, ep.load)
         if wanted is not None:
             missing = [name for name in wanted if name not in found]
