@@ -103,6 +103,7 @@ from .auth import (
     staff_required,
 )
 from .caching import cache
+from .config import ConfigError
 from .exports import csv_response, csv_text, geojson_response, ics_response
 from .extensions import csrf, db, htmx, limiter
 from .flags import (
@@ -463,6 +464,7 @@ __all__ = [
     "REQUIRED",
     "WIB",
     "AuditObject",
+    "ConfigError",
     "AuditPhrase",
     "BBox",
     "BadBBox",

@@ -37,6 +37,11 @@ from app.passwords import hash_password
 PASSWORD = "Rahasia-Kauman-2026"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# A deployment's letter-service keys (plugins/services/personal.py), as production requires
+# them: tests that start the app with KP_ENV=production are deployments too. Throwaway keys.
+os.environ.setdefault("KP_SERVICES_KEYS", "bm90LWEtcmVhbC1rZXktZm9yLXRlc3RzLW9ubHktMDA=")
+os.environ.setdefault("KP_SERVICES_LOOKUP_KEY", "not-a-real-lookup-key-for-tests-only")
+
 
 def require(condition: bool, reason: str) -> None:
     """Skip when a service is missing locally; fail under CI, where it must be present."""

@@ -15,6 +15,7 @@ from app.kit import (
     WIB,
     AuditObject,
     AuditPhrase,
+    ConfigError,
     Dataset,
     HomeWidget,
     Metric,
@@ -61,7 +62,10 @@ def kp_init_app(app):
     host(app).add_cli_command(services_cli)
     if app.config.get("KP_ENV") not in ("development", "testing"):
         with app.app_context():  # refuse to start without the keys, not at the first request
-            personal.check_config()
+            try:
+                personal.check_config()
+            except RuntimeError as exc:  # one line, as the core's own refusals
+                raise ConfigError(str(exc)) from None
 
 
 @hookimpl

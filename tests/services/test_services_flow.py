@@ -144,3 +144,17 @@ def test_the_city_admin_keeps_the_collective_leave_days_that_service_times_skip(
     assert again.status_code == 422 and count(LeaveDay) == 1
     assert client.post("/layanan/cuti-bersama/2026-12-24/hapus").status_code == 303
     assert count(LeaveDay) == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_production_refuses_to_start_without_the_nik_keys(monkeypatch, tmp_path, backend):
+    from app import create_app
+    from app.config import ConfigError
+
+    monkeypatch.setenv("KP_ENV", "production")
+    monkeypatch.setenv("KP_PUBLIC_URL", "https://kelurahanpintar.pekalongankota.go.id")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    monkeypatch.setenv("KP_MAIL_SENDER", "app.mail:OutboxSender")
+    monkeypatch.delenv("KP_SERVICES_KEYS", raising=False)
+    with pytest.raises(ConfigError, match="KP_SERVICES_KEYS must be set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
