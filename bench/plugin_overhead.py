@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -36,6 +37,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -176,6 +179,9 @@ def under_gunicorn(
         "KP_PLUGINS": ",".join(SHIPPED),
         "KP_ASSETS": "local",
         "KP_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # Production needs the letter services' NIK keys; throwaway ones for this run.
+        "KP_SERVICES_KEYS": Fernet.generate_key().decode(),
+        "KP_SERVICES_LOOKUP_KEY": secrets.token_urlsafe(32),
         "SESSION_COOKIE_SECURE": "0",
     }
     env.pop("REDIS_URL", None)
