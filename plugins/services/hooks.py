@@ -31,7 +31,7 @@ from app.kit import (
     utcnow,
 )
 
-from .access import HANDLE, heads_area
+from .access import HANDLE
 from .labels import status_label
 from .models import OFFICE_QUEUE, OPEN_STATUSES, LetterType, Request, RequestDocument, Status
 from .queries import leave_days, month_start, service_times_for
@@ -70,18 +70,10 @@ def kp_init_app(app):
 
 @hookimpl
 def kp_nav_items(kelurahan, user):
-    items = [
+    # Menus are cached per role: an RT head's own queue is linked from the plugin's page.
+    return [
         NavItem(_l("Layanan surat"), url_for("services.index", kelurahan_slug=kelurahan.slug), 30)
     ]
-    if user is not None and heads_area(user):
-        items.append(
-            NavItem(
-                _l("Persetujuan RT/RW"),
-                url_for("services.rt_queue", kelurahan_slug=kelurahan.slug),
-                31,
-            )
-        )
-    return items
 
 
 @hookimpl

@@ -33,6 +33,7 @@ from app.kit import (
 from . import nik as nik_rules
 from . import personal
 from .access import (
+    heads_area,
     is_verified_resident,
     may_open_documents,
     request_or_404,
@@ -77,6 +78,7 @@ def index():
         times=times,
         mine=my_requests() if current_user.is_authenticated else [],
         resident=is_verified_resident(),
+        heads=bool(heads_area()),
     )
 
 

@@ -158,3 +158,20 @@ def test_production_refuses_to_start_without_the_nik_keys(monkeypatch, tmp_path,
     monkeypatch.delenv("KP_SERVICES_KEYS", raising=False)
     with pytest.raises(ConfigError, match="KP_SERVICES_KEYS must be set"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_only_the_rt_head_is_shown_their_approval_queue(client, factory):
+    from plugins.services.models import RtHead
+
+    make_type()
+    head = factory.user("warga", "kauman", verified=True)
+    neighbour = factory.user("warga", "kauman", verified=True)
+    _db.session.add(RtHead(kelurahan_id=head.roles[0].kelurahan_id, user_id=head.id, rw="002"))
+    _db.session.commit()
+    # Menus are cached per role: the link lives on the plugin's page, per person.
+    act_as(client, head)
+    assert f"{BASE}/rt" in text(client.get(f"{BASE}/"))
+    assert f"{BASE}/rt" not in text(client.get("/k/kauman/"))
+    act_as(client, neighbour)
+    assert f"{BASE}/rt" not in text(client.get(f"{BASE}/"))
+    assert f"{BASE}/rt" not in text(client.get("/k/kauman/"))
