@@ -203,6 +203,16 @@ def current_kelurahan():
     return g.get("kelurahan")
 
 
+def is_verified_resident(user=None, kelurahan=None) -> bool:
+    """Staff verified that this account (the signed-in one) lives in the kelurahan (the
+    current one): what proposals and letter services ask before a resident may act."""
+    user = current_user if user is None else user
+    if not getattr(user, "is_authenticated", False):
+        return False
+    role = user.role_in(kelurahan or g.kelurahan)
+    return role is not None and role.verified_at is not None
+
+
 def plugin_settings(plugin_id: str, kelurahan=None) -> dict:
     """A plugin's settings in `kelurahan` (the current one), defaults filled in."""
     return host().settings(kelurahan or g.kelurahan, plugin_id)
@@ -555,6 +565,7 @@ __all__ = [
     "is_admin",
     "is_counted_request",
     "is_enabled",
+    "is_verified_resident",
     "is_staff",
     "kg",
     "latest",

@@ -8,12 +8,21 @@ the meeting and moderate comments; admins holding `proposals.manage` run the cyc
 
 from __future__ import annotations
 
-from flask import abort, g
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.kit import Group, GroupMember, can, db, get_or_404, parse_id, plugin_settings
+from app.kit import (
+    Group,
+    GroupMember,
+    can,
+    db,
+    get_or_404,
+    is_verified_resident,
+    parse_id,
+    plugin_settings,
+)
 
 from .models import Cycle, Proposal
 from .phases import state_of
@@ -33,15 +42,6 @@ def can_review(user=None) -> bool:
 
 def can_manage() -> bool:
     return can(MANAGE)
-
-
-def is_verified_resident(user=None, kelurahan=None) -> bool:
-    """Staff verified that this account lives in the kelurahan."""
-    user = user or current_user
-    if not getattr(user, "is_authenticated", False):
-        return False
-    role = user.role_in(kelurahan or g.kelurahan)
-    return role is not None and role.verified_at is not None
 
 
 def my_groups(user=None) -> list[Group]:

@@ -19,6 +19,7 @@ from app.kit import (
     csv_response,
     db,
     flagged_by,
+    is_verified_resident,
     map_layer_response,
     public_url,
     rupiah,
@@ -33,7 +34,6 @@ from .access import (
     cycle_or_404,
     cycles,
     is_author,
-    is_verified_resident,
     may_submit,
     proposal_or_404,
 )

@@ -19,6 +19,7 @@ from app.kit import (
     audit,
     db,
     get_or_404,
+    is_verified_resident,
     limiter,
     login_required,
     parse_id,
@@ -28,7 +29,7 @@ from app.kit import (
     utcnow,
 )
 
-from .access import is_verified_resident, proposal_or_404, settings
+from .access import proposal_or_404, settings
 from .blueprint import bp
 from .changes import changed
 from .forms import CommentForm

@@ -45,15 +45,6 @@ def can_manage(user=None) -> bool:
     return signed_in(user) and can(MANAGE, user=user or current_user)
 
 
-def is_verified_resident(user=None, kelurahan=None) -> bool:
-    """Staff verified that this account lives in the kelurahan."""
-    user = user or current_user
-    if not signed_in(user):
-        return False
-    role = user.role_in(kelurahan or g.kelurahan)
-    return role is not None and role.verified_at is not None
-
-
 def heads_area(user=None) -> list[RtHead]:
     """The RT/RW areas this account heads here."""
     user = user or current_user

@@ -20,6 +20,7 @@ from app.kit import (
     db,
     emit,
     form_status,
+    is_verified_resident,
     limiter,
     login_required,
     private_file,
@@ -34,7 +35,6 @@ from . import nik as nik_rules
 from . import personal
 from .access import (
     heads_area,
-    is_verified_resident,
     may_open_documents,
     request_or_404,
     settings,
