@@ -64,6 +64,10 @@ Ids read from a query string or a form go through
 concurrent writer queues instead of failing half-way; on PostgreSQL it does nothing, and the
 plugin relies on a conditional UPDATE (`... WHERE used < limit`) or a row lock instead.
 
+**Repeating things** (a weekly event, a booking every Friday, posyandu on the second
+Tuesday) use `recurrence`: RFC 5545 rules read in WIB, `make_rule` from a form's choices,
+`occurrences` in a window, `describe` in words, `calendar_ics` for a feed.
+
 **The audit log** names a plugin's objects with `AuditObject(type, label,
 audit_names(Model.title))` (one query per page of entries).
 
@@ -90,6 +94,7 @@ from flask import current_app, g, has_request_context, request
 from flask_babel import force_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
+from . import recurrence
 from .audit import AuditObject, AuditPhrase
 from .audit import names_of as audit_names
 from .audit import record as audit
@@ -591,6 +596,7 @@ __all__ = [
     "public_url",
     "parse_rupiah",
     "read_location",
+    "recurrence",
     "remember_result",
     "remove_media_files",
     "require",

@@ -24,12 +24,12 @@ from app.kit import (
     db,
     demo_user,
     load_reference,
+    recurrence,
     save_upload,
     slugify,
     utcnow,
 )
 
-from . import recurrence
 from .models import Destination, DestinationPhoto, RouteStop, Status, TourEvent, TourRoute
 
 MUSEUM_HOURS = [None, ["08:00", "15:00"], ["08:00", "15:00"], ["08:00", "15:00"],

@@ -30,12 +30,12 @@ from app.kit import (
     RupiahField,
     _l,
     read_location,
+    recurrence,
     select_choices,
     strip,
 )
 
 from . import hours as opening
-from . import recurrence
 
 MAX_PHOTOS = 8
 MAX_TICKET = 10_000_000  # Rp 10 juta: beyond any ticket here

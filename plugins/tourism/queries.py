@@ -14,10 +14,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import exc, select, update
 from sqlalchemy.orm import selectinload
 
-from app.kit import WIB, db, public_url
+from app.kit import WIB, db, public_url, recurrence
 
 from . import hours as opening
-from . import recurrence
 from .models import Destination, DestinationPhoto, PageViews, Status, TourEvent
 
 PER_PAGE = 24

@@ -30,6 +30,7 @@ from app.kit import (
     once_per_day,
     point_feature,
     public_url,
+    recurrence,
     rupiah,
     user_key,
     visitor_page,
@@ -37,7 +38,6 @@ from app.kit import (
 )
 
 from . import hours as opening
-from . import recurrence
 from .access import STATUS_LABELS, can_edit, can_review, destination_or_404, event_or_404, may_write
 from .blueprint import bp, city_bp
 from .forms import CATEGORY_LABELS, FACILITY_LABELS
@@ -261,6 +261,7 @@ def events_ics(events, name: str, kelurahan_of) -> bytes:
         [feed_entry(e, kelurahan_of(e)) for e in events],
         name=name,
         description="Kelurahan Pintar · Kota Pekalongan",
+        product="-//Kelurahan Pintar//Wisata//ID",
     )
 
 

@@ -31,13 +31,13 @@ from app.kit import (
     limiter,
     login_required,
     notify_holders,
+    recurrence,
     remember_result,
     remove_media_files,
     saved_response,
     user_key,
 )
 
-from . import recurrence
 from .access import (
     REVIEW,
     can_review,

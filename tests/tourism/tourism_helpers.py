@@ -11,7 +11,7 @@ from PIL import Image
 
 from app.extensions import db as _db
 from app.models import GroupMember, utcnow
-from plugins.tourism import recurrence
+from app import recurrence
 from plugins.tourism.models import Destination, TourEvent
 from plugins.tourism.queries import month_start  # noqa: F401 - re-exported for the tests
 

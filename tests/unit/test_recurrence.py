@@ -1,8 +1,5 @@
 """Repeating events as visitors see them: dates in WIB, rule limits, the calendar feed."""
 
-import importlib.util
-import pathlib
-import sys
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,18 +7,8 @@ import icalendar
 import pytest
 from dateutil.rrule import rrulestr
 
+from app import recurrence as rec  # Flask-free: used without building an app
 
-def _load(name):
-    # Loaded by path: the module is Flask-free and must not need the whole app.
-    path = pathlib.Path(__file__).resolve().parents[2] / "plugins" / "tourism" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"tourism_{name}_under_test", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-rec = _load("recurrence")
 WIB = ZoneInfo("Asia/Jakarta")
 
 # Batik workshop, Saturdays 06:00-09:00 WIB, first on Saturday 3 January 2026,

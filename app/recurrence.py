@@ -1,4 +1,4 @@
-"""Repeat rules for events, their occurrences, and the public iCalendar feed.
+"""Repeat rules (events, bookings, schedules), their occurrences, and iCalendar feeds.
 
 A rule is the RFC 5545 RRULE value without the "RRULE:" prefix and without
 DTSTART, e.g. ``FREQ=WEEKLY;UNTIL=20270130T165959Z;BYDAY=SA``. It is always
@@ -358,7 +358,7 @@ def calendar_ics(
     *,
     name: str,
     description: str = "",
-    product: str = "-//Kelurahan Pintar//Wisata//ID",
+    product: str = "-//Kelurahan Pintar//ID",
 ) -> bytes:
     """An RFC 5545 calendar (METHOD:PUBLISH) of the given events."""
     calendar = Calendar()
