@@ -236,6 +236,29 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Ingat saya di perangkat ini"))
 
 
+def neighbourhood_number(text: str | None) -> str:
+    """An RT or RW number as three digits ("3" → "003", "RW 05" → "005"); empty stays
+    empty. Raises ValidationError (Indonesian) for anything else."""
+    value = (text or "").strip().upper().removeprefix("RW").removeprefix("RT").strip()
+    if not value:
+        return ""
+    if not value.isascii() or not value.isdigit() or len(value) > 3 or int(value) == 0:
+        raise ValidationError(_l("Tulis nomor RT/RW sebagai angka 1–999, misalnya 003."))
+    return value.zfill(3)
+
+
+class NeighbourhoodField(StringField):
+    """An RT or RW number, optional unless a validator says so: `data` is "" or three digits
+    ("003"), the form the core stores on a resident's profile (`User.rt`, `User.rw`)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "maxlength": 6, "size": 6})
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form):
+        self.data = neighbourhood_number(self.data)
+
+
 class ProfileForm(FlaskForm):
     display_name = StringField(
         _l("Nama tampilan"),
@@ -247,6 +270,15 @@ class ProfileForm(FlaskForm):
         _l("Kelurahan tempat tinggal"),
         validators=[DataRequired(REQUIRED)],
         invalid_choice_message=INVALID_CHOICE,
+    )
+    # Optional: where schedules and alerts for one RW (posyandu, rob) reach the resident.
+    rt = NeighbourhoodField(_l("RT"), description=_l("Boleh dikosongkan. Contoh: 003."))
+    rw = NeighbourhoodField(
+        _l("RW"),
+        description=_l(
+            "Boleh dikosongkan. Diisi agar Anda melihat jadwal dan menerima peringatan "
+            "(misalnya banjir rob) untuk RW Anda."
+        ),
     )
     locale = SelectField(
         _l("Bahasa"),
@@ -267,6 +299,9 @@ class ProfileForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
+        if ok and self.rt.data and not self.rw.data:
+            self.rw.errors.append(_l("Isi juga RW tempat RT Anda berada."))
+            return False
         if ok and not (self.email.normalized or self.phone.normalized):
             self.email.errors.append(_l("Isi e-mail atau nomor HP, minimal salah satu."))
             return False

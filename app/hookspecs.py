@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # imported for annotations only: the core's models and host t
         MapLayer,
         Metric,
         NavItem,
+        ReportPlace,
         SearchHit,
         StaffTask,
     )
@@ -225,6 +226,26 @@ def kp_complaint_channels(kelurahan: Kelurahan) -> list[NavItem]:
         @hookimpl
         def kp_complaint_channels(kelurahan):
             return [NavItem(_l("Kirim pengaduan"), url_for("complaints.new"), order=10)]
+    """
+
+
+@hookspec
+def kp_report_link(kelurahan: Kelurahan, place: ReportPlace) -> str | None:
+    """Offer a page where a resident reports a problem at `place`, prefilled with it.
+
+    Called by `report_link()` from the kit when another plugin's page offers "Laporkan
+    kerusakan" for one of its things (a facility, a destination). `place` carries the
+    thing's `title`, `lat`/`lng` (None when unknown), `address`, the `url` of its page and
+    the `source` plugin's id; a plugin is never asked about its own places. Return a URL on
+    this site (a form the resident still checks and sends), or None to decline. The first
+    plugin that answers wins; when none does, the caller takes the message itself (to
+    staff), so a resident is never left without a way to report.
+
+    Example::
+
+        @hookimpl
+        def kp_report_link(kelurahan, place):
+            return url_for("complaints.new", title=place.title, lat=place.lat, lng=place.lng)
     """
 
 

@@ -131,8 +131,10 @@ from .forms import (
     IndonesianPhone,
     IndonesianTimeField,
     MissingLocation,
+    NeighbourhoodField,
     RupiahField,
     WholeNumberField,
+    neighbourhood_number,
     parse_rupiah,
     read_location,
 )
@@ -181,6 +183,7 @@ from .plugins import (
     Metric,
     NavItem,
     Permission,
+    ReportPlace,
     SearchHit,
     Setting,
     SettingError,
@@ -277,6 +280,25 @@ def map_layer_response(layer_id: str):
     if answer is None:
         abort(404)
     return answer
+
+
+def report_link(
+    title: str,
+    lat: float | None,
+    lng: float | None,
+    *,
+    source: str,
+    address: str = "",
+    url: str = "",
+    kelurahan=None,
+) -> str | None:
+    """Where a resident reports a problem at one of the `source` plugin's things, when a
+    plugin that takes reports is switched on in the kelurahan (the current one): its form,
+    prefilled with the title and location. None when no plugin offers one; the caller then
+    takes the message itself. Plugins never import each other: this is how they meet."""
+    kelurahan = kelurahan or g.kelurahan
+    place = ReportPlace(title=title, lat=lat, lng=lng, source=source, address=address, url=url)
+    return host().first("kp_report_link", kelurahan, skip=source, kelurahan=kelurahan, place=place)
 
 
 # -- requests, forms and limits ----------------------------------------------------------------
@@ -434,6 +456,28 @@ def holders_of(permission: str, kelurahan=None) -> list[User]:
     return active_accounts_with_roles(kelurahan, roles)
 
 
+def residents_of_rw(rws: Iterable[str], kelurahan=None) -> list[User]:
+    """Active accounts that live in the kelurahan (the current one) and gave one of `rws`
+    ("003", as `NeighbourhoodField` and the profile store it) as their RW: whom an RW-wide
+    alert or schedule reaches. Residents who left their RW empty are not guessed at."""
+    from sqlalchemy import select
+
+    wanted = sorted({rw for rw in rws if rw})
+    if not wanted:
+        return []
+    kelurahan = kelurahan or g.kelurahan
+    query = (
+        select(User)
+        .where(
+            User.home_kelurahan_id == kelurahan.id,
+            User.rw.in_(wanted),
+            User.is_active_account.is_(True),
+        )
+        .order_by(User.id)
+    )
+    return list(db.session.execute(query).scalars())
+
+
 def notify_holders(permission: str, message, *, url: str | None = None) -> None:
     """Tell everyone who holds `permission` here (staff of a queue), except the person
     acting. `message` is a lazy string, rendered in each recipient's language."""
@@ -510,6 +554,7 @@ __all__ = [
     "Metric",
     "MissingLocation",
     "NavItem",
+    "NeighbourhoodField",
     "OffImpact",
     "Permission",
     "PhotoUploads",
@@ -580,6 +625,7 @@ __all__ = [
     "map_layer_response",
     "load_reference",
     "login_required",
+    "neighbourhood_number",
     "ngettext",
     "normalize_phone",
     "notify",
@@ -599,7 +645,10 @@ __all__ = [
     "recurrence",
     "remember_result",
     "remove_media_files",
+    "ReportPlace",
+    "report_link",
     "require",
+    "residents_of_rw",
     "review_flags",
     "rows_as_features",
     "rupiah",

@@ -123,6 +123,10 @@ class User(UserMixin, db.Model):
     is_city_admin: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Where in the home kelurahan the resident lives ("003"), if they said: what RW-wide
+    # schedules and alerts are matched against. Never required.
+    rt: Mapped[str | None] = mapped_column(String(3))
+    rw: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of every session and remember-me cookie: raising it ends them all (sign-out
@@ -136,6 +140,7 @@ class User(UserMixin, db.Model):
 
     __table_args__ = (
         CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="email_or_phone"),
+        Index("ix_user_account_home_rw", "home_kelurahan_id", "rw"),
     )
 
     @property

@@ -296,6 +296,19 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class ReportPlace:
+    """A thing of one plugin that a resident may report a problem about, offered to the
+    plugin that takes reports (`kp_report_link`)."""
+
+    title: str
+    lat: float | None
+    lng: float | None
+    source: str
+    address: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class SearchHit:
     title: str
     url: str
@@ -820,6 +833,21 @@ class PluginHost:
                 continue
             results.extend(_flatten(value))
         return results
+
+    def first(self, hook_name: str, scope, /, *, skip: str = "", **kwargs) -> Any:
+        """The first truthy answer to `hook_name` from the plugins switched on in `scope`,
+        asking none named `skip` (the asker itself); None when none answers."""
+        for impl in self._impls(hook_name, scope):
+            if impl.plugin_name == skip:
+                continue
+            try:
+                value = self.call_one(impl, kwargs)
+            except Exception:
+                self._failed(impl.plugin_name, hook_name)
+                continue
+            if value:
+                return value
+        return None
 
     def collect_by_plugin(self, hook_name: str, scope, /, **kwargs) -> list[tuple[str, list]]:
         """Like `collect`, keeping each plugin's answers apart: [(plugin name, answers)]."""

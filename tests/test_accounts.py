@@ -849,3 +849,39 @@ def test_language_switch_is_remembered_on_the_account(client, factory):
 def test_language_switch_returns_to_the_page(client):
     response = client.post("/bahasa", data={"lang": "en", "next": "/k/kauman/"})
     assert response.headers["Location"].endswith("/k/kauman/")
+
+
+def test_profile_keeps_an_optional_rt_and_rw_written_any_usual_way(client, login_as, factory):
+    """RT/RW are optional; "3" and "RW 05" are stored as the three digits the kelurahan's
+    schedules and alerts use, and whom an RW's alert reaches follows the profile."""
+    from app import kit, tenancy
+
+    user = login_as("warga", "kauman", email="siti@contoh.id")
+    response = client.post("/akun", data=profile_data(factory, rt="3", rw="RW 05"))
+    assert response.status_code == 302
+    saved = user_by(id=user.id)
+    assert (saved.rt, saved.rw) == ("003", "005")
+    assert 'value="005"' in page(client.get("/akun"))
+    neighbour = factory.user("warga", "kauman")
+    neighbour.rw = "006"
+    elsewhere = factory.user("warga", "medono")
+    elsewhere.rw = "005"
+    _db.session.commit()
+    with tenancy.all_kelurahan():
+        reached = kit.residents_of_rw(["005"], kelurahan=factory.kelurahan("kauman"))
+    assert [u.id for u in reached] == [user.id]
+
+    cleared = client.post("/akun", data=profile_data(factory, rt="", rw=""))
+    assert cleared.status_code == 302
+    assert (user_by(id=user.id).rt, user_by(id=user.id).rw) == (None, None)
+
+
+def test_profile_refuses_an_unreadable_rt_and_keeps_what_was_typed(client, login_as, factory):
+    user = login_as("warga", "kauman", email="siti@contoh.id")
+    response = client.post("/akun", data=profile_data(factory, rt="tiga", rw="5"))
+    html = page(response)
+    assert response.status_code == 200
+    assert "Tulis nomor RT/RW sebagai angka 1–999" in html and 'value="tiga"' in html
+    only_rt = page(client.post("/akun", data=profile_data(factory, rt="3", rw="")))
+    assert "Isi juga RW tempat RT Anda berada." in only_rt
+    assert user_by(id=user.id).rw is None

@@ -590,3 +590,54 @@ def test_events_held_while_seeding_renew_caches_once_and_reach_no_plugin(app, cl
         assert caching.read(stamp) == before  # nothing renewed while the demo writes
     assert caching.read(stamp) != before
     assert "notices.posted" not in Recorder.events
+
+
+def test_hook_kp_report_link(app, client, extra_plugin):
+    """A plugin that takes reports offers its form for another plugin's place; the asker is
+    never asked about its own places, and without a taker there is no link (the caller then
+    keeps the message itself)."""
+    from app import kit, tenancy
+
+    class Complaints:
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return fixture_manifest("complaints")
+
+        @hookimpl
+        def kp_report_link(self, kelurahan, place):
+            return f"/k/{kelurahan.slug}/pengaduan-uji?judul={place.title}&dari={place.source}"
+
+    extra_plugin(Complaints(), "complaints")
+    kauman, medono = kelurahan("kauman"), kelurahan("medono")
+    enable_plugin(app, "complaints", "kauman")
+    with app.test_request_context("/k/kauman/"), tenancy.all_kelurahan():
+        link = kit.report_link("Balai RW 03", -6.89, 109.67, source="facilities", kelurahan=kauman)
+        assert link == "/k/kauman/pengaduan-uji?judul=Balai RW 03&dari=facilities"
+        own = kit.report_link("Pengaduan", None, None, source="complaints", kelurahan=kauman)
+        assert own is None
+        assert kit.report_link("Balai", None, None, source="facilities", kelurahan=medono) is None
+
+
+def test_the_reports_form_opens_prefilled_from_a_report_link(app, client, login_as):
+    """The reports plugin answers kp_report_link with its own form, which opens with the
+    place's name, address and point filled in; unusable values are left out, never a 500."""
+    from app import kit, tenancy
+
+    enable_plugin(app, "reports", "kauman")
+    with app.test_request_context("/k/kauman/"), tenancy.all_kelurahan():
+        link = kit.report_link(
+            "Kerusakan: Balai RW 03",
+            -6.889931,
+            109.672811,
+            source="facilities",
+            address="Jl. Hayam Wuruk",
+            kelurahan=kelurahan("kauman"),
+        )
+    assert link.startswith("/k/kauman/laporan/baru?")
+    login_as("warga", "kauman")
+    page = client.get(link).get_data(as_text=True)
+    assert 'value="Kerusakan: Balai RW 03"' in page
+    assert 'value="Jl. Hayam Wuruk"' in page and 'value="-6.889931"' in page
+    hostile = client.get("/k/kauman/laporan/baru?lat=nan&lng=inf&title=" + "x" * 5000)
+    assert hostile.status_code == 200
+    assert 'value="nan"' not in hostile.get_data(as_text=True)

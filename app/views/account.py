@@ -541,6 +541,7 @@ def profile():
             current_user.display_name = form.display_name.data.strip()
             current_user.email, current_user.phone = email, phone
             current_user.locale = form.locale.data
+            current_user.rt, current_user.rw = form.rt.data or None, form.rw.data or None
             new_home = int(form.home_kelurahan.data)
             if new_home != current_user.home_kelurahan_id:
                 current_user.home_kelurahan_id = new_home

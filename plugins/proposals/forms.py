@@ -38,6 +38,7 @@ from app.kit import (
     WholeNumberField,
     _l,
     distance_m,
+    neighbourhood_number,
     read_location,
     select_choices,
     strip,
@@ -85,16 +86,6 @@ def _count(label, maximum: int, message):
         ],
         render_kw={"inputmode": "numeric"},
     )
-
-
-def _neighbourhood(field) -> str:
-    """RT or RW as three digits ("3" → "003"); empty stays empty."""
-    value = (field.data or "").strip()
-    if not value:
-        return ""
-    if not value.isascii() or not value.isdigit() or len(value) > 3 or int(value) == 0:
-        raise ValidationError(_l("Tulis nomor RT/RW sebagai angka 1–999, misalnya 003."))
-    return value.zfill(3)
 
 
 # -- cycles ------------------------------------------------------------------------------------
@@ -292,10 +283,10 @@ class ProposalForm(IdempotentForm, FlaskForm):
         return self.allowed_groups.get(self.group.data or "")
 
     def validate_rt(self, field):
-        self.rt_value = _neighbourhood(field)
+        self.rt_value = neighbourhood_number(field.data)
 
     def validate_rw(self, field):
-        self.rw_value = _neighbourhood(field)
+        self.rw_value = neighbourhood_number(field.data)
 
     def too_many_photos(self, room: int):
         if room <= 0:

@@ -37,6 +37,7 @@ from .stats import counts_by_category, medians, this_month
 __all__ = [
     "kp_nav_items",
     "kp_complaint_channels",
+    "kp_report_link",
     "kp_map_layers",
     "kp_dimension_metrics",
     "kp_home_widgets",
@@ -56,6 +57,18 @@ def kp_nav_items(kelurahan, user):
 def kp_complaint_channels(kelurahan):
     new_report = url_for("reports.new", kelurahan_slug=kelurahan.slug)
     return [NavItem(_l("Buat laporan warga"), new_report, 10)]
+
+
+@hookimpl
+def kp_report_link(kelurahan, place):
+    """Another plugin's thing (a facility): our form, prefilled with its name and point; the
+    resident still picks the category and says what is wrong."""
+    args = {"title": place.title, "address": place.address}
+    if place.lat is not None and place.lng is not None:
+        args.update(lat=f"{place.lat:.6f}", lng=f"{place.lng:.6f}")
+    return url_for(
+        "reports.new", kelurahan_slug=kelurahan.slug, **{k: v for k, v in args.items() if v}
+    )
 
 
 CLOSED_VALUES = tuple(sorted(s.value for s in CLOSED))

@@ -127,6 +127,8 @@ def new():
     nearby = []
     if (done := already_done(form)) is not None:
         return done  # the same report sent again (a lost answer): show the first one
+    if request.method == "GET":
+        _prefill(form, request.args)
     valid = form.validate_on_submit()
     if photos.receive(form) and valid:
         location = form.location
@@ -156,6 +158,23 @@ def new():
                 form.lat.data, form.lng.data = str(location[0]), str(location[1])
     status = 422 if request.method == "POST" else 200
     return render_template("reports/new.html", form=form, nearby=nearby, **page_context()), status
+
+
+def _prefill(form: ReportForm, args) -> None:
+    """A link from another plugin's page (kp_report_link: a facility) fills in what it
+    knows; anything unusable in it is left out rather than refused."""
+    title = (args.get("title") or "").strip()
+    if title:
+        form.title.data = title[:120]
+    address = (args.get("address") or "").strip()
+    if address:
+        form.address.data = address[:300]
+    try:
+        lat, lng = float(args.get("lat", "")), float(args.get("lng", ""))
+    except ValueError:
+        return
+    if in_bounds(lat, lng, current_app.config["KP_BOUNDS"]):
+        form.lat.data, form.lng.data = f"{lat:.6f}", f"{lng:.6f}"
 
 
 def _create(form: ReportForm, location, photos: PhotoUploads) -> Report | None:

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from PIL import Image
 
+from app import recurrence
 from app.extensions import db as _db
 from app.models import GroupMember, utcnow
-from app import recurrence
 from plugins.tourism.models import Destination, TourEvent
 from plugins.tourism.queries import month_start  # noqa: F401 - re-exported for the tests
 
