@@ -88,3 +88,20 @@ def wib(dt: datetime, fmt: str = "datetime", *, locale: str | Locale | None = No
     if fmt == "time":
         return time_part
     return f"{date_part} {time_part}"
+
+
+def wib_range(start: datetime, end: datetime, *, locale: str | Locale | None = None) -> str:
+    """A span in WIB with its weekday, the end's day only when it differs: 'Jumat, 4
+    Desember 2026, 19.00–21.00 WIB' (filter `wib_range`: `start|wib_range(end)`)."""
+    from babel.dates import format_datetime, format_time
+
+    loc = Locale.parse(locale) if locale is not None else _current_locale()
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    a, b = start.astimezone(WIB), end.astimezone(WIB)
+    first = format_datetime(a, "EEEE, d MMMM yyyy, HH.mm", locale=loc)
+    if a.date() == b.date():
+        return f"{first}–{format_time(b, 'HH.mm', locale=loc)} WIB"
+    return f"{first} – {format_datetime(b, 'd MMMM yyyy, HH.mm', locale=loc)} WIB"

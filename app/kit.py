@@ -121,7 +121,7 @@ from .flags import (
     review_flags,
     unreviewed_flags,
 )
-from .formatting import WIB, kg, rupiah, slugify, snippet, wib
+from .formatting import WIB, kg, rupiah, slugify, snippet, wib, wib_range
 from .forms import (
     INVALID_CHOICE,
     MAX_RUPIAH,
@@ -267,6 +267,19 @@ def find_places(query: str, limit: int = 5, kelurahan=None) -> list[dict]:
 
     found = gazetteer.search(query, kelurahan or g.kelurahan, limit=limit, located_only=True)
     return [{"name": m.name, "lat": m.lat, "lng": m.lng} for m in found]
+
+
+def outside_kelurahan(lat: float, lng: float, radius_m: int, kelurahan=None) -> bool:
+    """Whether a point lies farther than `radius_m` from the kelurahan's (the current one's)
+    map centre: a form refuses it as "outside the kelurahan" (the city keeps no boundary
+    polygons; each plugin's setting says how far its things may be). False when the
+    kelurahan has no centre yet."""
+    from .geo import distance_m
+
+    kelurahan = kelurahan or g.kelurahan
+    if kelurahan.lat is None or kelurahan.lng is None:
+        return False
+    return distance_m(kelurahan.lat, kelurahan.lng, lat, lng) > radius_m
 
 
 def map_layer_response(layer_id: str):
@@ -633,6 +646,7 @@ __all__ = [
     "once_per_day",
     "open_media",
     "private_file",
+    "outside_kelurahan",
     "page_number",
     "parse_id",
     "permission_required",
@@ -669,4 +683,5 @@ __all__ = [
     "visitor_page",
     "wa_me_url",
     "wib",
+    "wib_range",
 ]

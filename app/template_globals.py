@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from .auth import is_admin, is_staff
 from .extensions import db
-from .formatting import kg, rupiah, wib
+from .formatting import kg, rupiah, wib, wib_range
 from .models import Notification
 from .permissions import can, viewer_role
 from .phone import InvalidPhone, format_phone, wa_me_url
@@ -79,9 +79,19 @@ def unread_notifications() -> int:
     return g._kp_unread
 
 
+def _wib_range(start, end) -> str:
+    return "" if start is None or end is None else wib_range(start, end)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        rupiah=rupiah, wib=_wib, kg=kg, phone=_phone, wa_me=_wa_me, number=format_number
+        rupiah=rupiah,
+        wib=_wib,
+        wib_range=_wib_range,
+        kg=kg,
+        phone=_phone,
+        wa_me=_wa_me,
+        number=format_number,
     )
     app.jinja_env.globals.update(
         nav_items=nav_items,

@@ -35,6 +35,7 @@ from app.kit import (
     user_key,
     visitor_page,
     wa_me_url,
+    wib_range,
 )
 
 from . import hours as opening
@@ -78,17 +79,6 @@ def phone_text(e164: str | None) -> str:
 def share_url(text: str, url: str) -> str:
     """WhatsApp's share link: the receiver's WhatsApp shows the page's Open Graph preview."""
     return "https://wa.me/?text=" + quote(f"{text} {url}", safe="")
-
-
-def wib_range(start: datetime, end: datetime) -> str:
-    from babel.dates import format_datetime, format_time
-
-    lang = locale()
-    a, b = start.astimezone(recurrence.WIB), end.astimezone(recurrence.WIB)
-    first = format_datetime(a, "EEEE, d MMMM yyyy, HH.mm", locale=lang)
-    if a.date() == b.date():
-        return f"{first}–{format_time(b, 'HH.mm', locale=lang)} WIB"
-    return f"{first} – {format_datetime(b, 'd MMMM yyyy, HH.mm', locale=lang)} WIB"
 
 
 def month_title(month) -> str:

@@ -1,0 +1,3 @@
+"""Placeholder."""
+
+from .blueprint import bp, city_bp  # noqa: F401
