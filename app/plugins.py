@@ -249,7 +249,9 @@ class HomeWidget:
 
     The rendered panel is cached per kelurahan, language and the viewer's role there, and
     renewed when the plugin emits an event. A panel that shows what only one person may see
-    (their own items, a group member's view) sets `cache=False`.
+    (their own items, a group member's view) sets `cache=False`. An urgent panel (a flood
+    alert) sets `top=True`: it is drawn above everything else on the page, the first thing
+    a resident sees on a phone.
     """
 
     id: str
@@ -258,6 +260,7 @@ class HomeWidget:
     context: dict = field(default_factory=dict)
     order: int = 100
     cache: bool = True
+    top: bool = False
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,38 @@ def test_hook_kp_home_widgets(app, client):
     assert "Pengumuman terbaru" in page and "Posyandu balita Rabu" in page
 
 
+def test_a_top_home_widget_comes_before_the_kelurahan_identity(app, client, extra_plugin):
+    """An urgent panel (a flood alert) is the first thing on the page, above the identity
+    card and every other panel."""
+    from app.plugins import HomeWidget
+
+    class Urgent:
+        @hookimpl
+        def kp_plugin_manifest(self):
+            return manifest("urgent")
+
+        @hookimpl
+        def kp_home_widgets(self, kelurahan, user):
+            return [
+                HomeWidget(
+                    "urgent-alert",
+                    "Peringatan banjir",
+                    "notices/_widget.html",
+                    {"notices": []},
+                    top=True,
+                )
+            ]
+
+    extra_plugin(Urgent(), "urgent")
+    enable_plugin(app, "urgent", "kauman")
+    enable_plugin(app, "notices", "kauman")
+    add_notice("kauman", "Posyandu balita Rabu")
+    page = client.get("/k/kauman/").get_data(as_text=True)
+    alert = page.index('id="widget-urgent-alert"')
+    assert alert < page.index('class="identity card"') < page.index("Pengumuman terbaru")
+    assert 'class="card widget urgent"' in page
+
+
 def test_hook_kp_home_widgets_broken_plugin_does_not_break_the_page(app, client, extra_plugin):
     """A plugin whose widget raises is skipped; the core page and other widgets still show."""
     app.config["KP_RAISE_PLUGIN_ERRORS"] = False

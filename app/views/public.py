@@ -84,7 +84,13 @@ def _render_widgets(plugin: str, widgets: list) -> tuple[list[dict], bool]:
         # The core rendered it from the plugin's template: already escaped.
         markup = Markup(html)  # noqa: S704
         rendered.append(
-            {"id": widget.id, "title": str(widget.title), "html": markup, "order": widget.order}
+            {
+                "id": widget.id,
+                "title": str(widget.title),
+                "html": markup,
+                "order": widget.order,
+                "top": widget.top,
+            }
         )
     return rendered, all(w.cache for w in widgets)
 
@@ -115,7 +121,8 @@ def kelurahan_home():
     return render_template(
         "public/kelurahan_home.html",
         kelurahan=kelurahan,
-        widgets=widgets,
+        widgets=[w for w in widgets if not w.get("top")],
+        urgent_widgets=[w for w in widgets if w.get("top")],
         layers=layers,
         layers_json=layers,
         features=features,
