@@ -13,4 +13,9 @@ bp = Blueprint(
     template_folder=str(HERE / "templates"),
     static_folder=str(HERE / "static"),
 )
-city_bp = Blueprint("facilities_city", __name__, template_folder=str(HERE / "templates"))
+city_bp = Blueprint(
+    "facilities_city",
+    __name__,
+    template_folder=str(HERE / "templates"),
+    static_folder=str(HERE / "static"),
+)
