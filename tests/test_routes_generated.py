@@ -115,6 +115,17 @@ PUBLIC = {
     "services.verify": "layanan surat: the QR code's page says whether a letter is genuine",
     "services.service_times": "layanan surat: the public service times",
     "services.static": "layanan surat: the plugin's CSS",
+    "facilities.index": "fasilitas: the public directory of facilities",
+    "facilities.places_geojson": "fasilitas: map data of the directory",
+    "facilities.facility": "fasilitas: a facility's public page",
+    "facilities.calendar": "fasilitas: busy times of a facility, without names",
+    "facilities.calendar_ics": "fasilitas: the busy times as an .ics feed for calendar apps",
+    "facilities.schedules": "fasilitas: the kelurahan's RW schedules (posyandu, sampah)",
+    "facilities.alerts": "fasilitas: active alerts and the public flood history",
+    "facilities.alert": "fasilitas: one alert's public page",
+    "facilities_city.alerts": "fasilitas: every active alert of the city",
+    "facilities.static": "fasilitas: the plugin's CSS",
+    "facilities_city.static": "fasilitas: the plugin's CSS, outside any kelurahan",
     "wastebank.index": "bank sampah: what it is, and where each visitor goes next",
     "wastebank.static": "bank sampah: the plugin's CSS",
     "open311.index": "Open311: the API's entry point (the discovery document)",
@@ -160,6 +171,16 @@ POST_DATA = {
     },
     "services.add_head": lambda w: {"account": str(w.own.resident.id), "rw": "9", "rt": "9"},
     "services_city.leave_days": lambda w: {"day": "2027-06-30", "name": "Cuti Tanpa Token"},
+    "facilities.book": lambda w: {
+        "facility": str(w.own.facilities.facility_id),
+        "purpose": "Rapat tanpa token",
+        "day": (utcnow() + timedelta(days=9)).date().isoformat(),
+        "start": "09:00",
+        "end": "10:00",
+        "repeat": "none",
+    },
+    "facilities.decide": lambda w: {"note": "Tanpa token"},
+    "facilities.report_damage": lambda w: {"body": "Rusak tanpa token sama sekali"},
     "proposals.new_proposal": lambda w: _proposal_form("Usulan Tanpa Token"),
     "proposals.edit_proposal": lambda w: _proposal_form("Usulan Diubah Tanpa Token"),
     "proposals.comment": lambda w: {"body": "Komentar tanpa token"},
@@ -412,6 +433,18 @@ class Place:
     tourism: TourismPlace  # published destinations, a photo, an event and a route
     proposals: ProposalsPlace  # an open cycle with the admin's proposal, a photo, a comment
     services: ServicesPlace  # a letter type, the admin's approved request with a document
+    facilities: FacilitiesPlace  # a bookable balai with a photo, bookings, a schedule, an alert
+
+
+@dataclass
+class FacilitiesPlace:
+    facility_id: int
+    photo_id: int
+    booking_id: int  # the resident's pending booking of the balai
+    admin_booking_id: int  # the admin's own pending booking (the admin may cancel it)
+    note_id: int  # a resident's damage note
+    schedule_id: int
+    alert_id: int  # an active alert for RW 001
 
 
 @dataclass
@@ -524,6 +557,7 @@ def _place(app, db, slug: str) -> Place:
     tourism = _plant_tourism(app, db, slug, admin, marker)
     proposals = _plant_proposals(app, db, slug, admin, resident, marker)
     services = _plant_services(app, db, slug, admin, resident, marker)
+    facilities = _plant_facilities(app, db, slug, admin, resident, marker)
     return Place(
         slug=slug,
         kelurahan_id=group.kelurahan_id,
@@ -548,6 +582,7 @@ def _place(app, db, slug: str) -> Place:
         tourism=tourism,
         proposals=proposals,
         services=services,
+        facilities=facilities,
     )
 
 
@@ -642,6 +677,101 @@ def _plant_services(app, db, slug: str, admin, resident, marker: str) -> Service
         token,
         head.id,
         day.isoformat(),
+    )
+
+
+def _plant_facilities(app, db, slug: str, admin, resident, marker: str) -> FacilitiesPlace:
+    """A bookable balai with a photo, a pending booking by the resident and one by the admin,
+    a damage note, a weekly schedule for RW 001 and an active alert for RW 001."""
+    from datetime import datetime, time
+
+    from plugins.facilities.models import (
+        Alert,
+        AlertArea,
+        Booking,
+        BookingSlot,
+        DamageNote,
+        Facility,
+        FacilityPhoto,
+        Schedule,
+    )
+
+    enable_plugin(app, "facilities", slug)
+    home = kelurahan(slug)
+    now = utcnow()
+    balai = Facility(
+        kelurahan_id=home.id,
+        name=f"Balai {marker}",
+        kind="balai",
+        lat=home.lat,
+        lng=home.lng,
+        bookable=True,
+        max_hours=4,
+    )
+    media = Media(
+        relpath=f"uji/fasilitas-{marker.split()[-1].lower()}.jpg",
+        width=8,
+        height=8,
+        content_type="image/jpeg",
+        size_bytes=4,
+        kelurahan_id=home.id,
+    )
+    balai.photos.append(FacilityPhoto(kelurahan_id=home.id, media=media, thumb=media))
+    db.session.add(balai)
+    db.session.flush()
+    bookings = []
+    for requester in (resident, admin):
+        start = datetime.combine((now + timedelta(days=3)).date(), time(2), now.tzinfo)
+        booking = Booking(
+            kelurahan_id=home.id,
+            facility_id=balai.id,
+            requester_id=requester.id,
+            purpose=f"Rapat {marker}",
+            status="menunggu",
+        )
+        booking.slots.append(
+            BookingSlot(
+                kelurahan_id=home.id,
+                facility_id=balai.id,
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+            )
+        )
+        db.session.add(booking)
+        bookings.append(booking)
+    note = DamageNote(
+        kelurahan_id=home.id, facility_id=balai.id, author_id=resident.id, body=f"Rusak {marker}"
+    )
+    schedule = Schedule(
+        kelurahan_id=home.id,
+        kind="posyandu",
+        title=f"Posyandu {marker}",
+        rw="001",
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=3),
+        rule=None,
+    )
+    alert = Alert(
+        kelurahan_id=home.id,
+        kind="rob",
+        severity="siaga",
+        message=f"Rob {marker}",
+        lat=home.lat,
+        lng=home.lng,
+        starts_at=now - timedelta(hours=1),
+        expected_end_at=now + timedelta(days=1),
+    )
+    alert.areas.append(AlertArea(kelurahan_id=home.id, rw="001"))
+    db.session.add_all([note, schedule, alert])
+    db.session.commit()
+    return FacilitiesPlace(
+        balai.id,
+        balai.photos[0].id,
+        bookings[0].id,
+        bookings[1].id,
+        note.id,
+        schedule.id,
+        alert.id,
     )
 
 
@@ -981,6 +1111,11 @@ FOREIGN_IDS = {
     "route_id": lambda p: p.tourism.route_id,
     "proposal_id": lambda p: p.proposals.proposal_id,
     "cycle_id": lambda p: p.proposals.cycle_id,
+    "facility_id": lambda p: p.facilities.facility_id,
+    "booking_id": lambda p: p.facilities.booking_id,
+    "note_id": lambda p: p.facilities.note_id,
+    "schedule_id": lambda p: p.facilities.schedule_id,
+    "alert_id": lambda p: p.facilities.alert_id,
 }
 
 # Values for the other URL arguments, valid in the given kelurahan.
@@ -1028,8 +1163,13 @@ BLUEPRINT_VALUES = {
         "photo_id": lambda w, p: p.tourism.photo_id,
     },
     "tourism_city": {"filename": lambda w, p: "tourism.css"},
+    "facilities_city": {"filename": lambda w, p: "facilities-alerts.css"},
     "proposals": {"filename": lambda w, p: "proposals.css"},
     "services": {"filename": lambda w, p: "services.css"},
+    "facilities": {
+        "filename": lambda w, p: "facilities.css",
+        "action": lambda w, p: "batalkan",
+    },
     "services_city": {"day": lambda w, p: p.services.leave_day},
     "open311": {
         "ext": lambda w, p: "json",
@@ -1054,6 +1194,7 @@ BLUEPRINT_IDS = {
         "photo_id": lambda p: p.proposals.photo_id,
     },
     "tourism": {"photo_id": lambda p: p.tourism.photo_id},
+    "facilities": {"photo_id": lambda p: p.facilities.photo_id},
     # A waste-bank member (nasabah), not a group membership; unit_id for string arguments.
     "wastebank": {
         "member_id": lambda p: p.wastebank.member_id,

@@ -48,6 +48,7 @@ NOT_PAGES = {
     "reports.comments": "htmx fragment of the report page; without htmx a redirect to it",
     "wastebank.scan": "a member card's QR: a redirect to the member's book",
     "wastebank.find_for_deposit": "a member number typed: a redirect to the deposit form",
+    "facilities.report_damage": "with the reports plugin on (the demo): a redirect to its form",
 }
 FILE_LIKE = re.compile(r"\.[\w<>()]+$")
 
@@ -70,6 +71,7 @@ class Demo:
     tourism: dict[str, int] = field(default_factory=dict)  # destination_id, event_id, route_id
     proposals: dict[str, int] = field(default_factory=dict)  # cycle_id, proposal_id
     services: dict[str, object] = field(default_factory=dict)  # the demo resident's requests
+    facilities: dict[str, int] = field(default_factory=dict)  # the balai, a booking, ...
 
 
 # Values of URL arguments by name. A route with an argument missing here fails the test.
@@ -94,6 +96,10 @@ VALUES = {
     "document_id": lambda d: d.services["document_id"],
     "type_id": lambda d: d.services["type_id"],
     "slug": lambda d: "domisili",
+    "facility_id": lambda d: d.facilities["facility_id"],
+    "booking_id": lambda d: d.facilities["booking_id"],
+    "schedule_id": lambda d: d.facilities["schedule_id"],
+    "alert_id": lambda d: d.facilities["alert_id"],
 }
 # Arguments that mean something else for one endpoint; looked up first.
 ENDPOINT_VALUES = {
@@ -185,6 +191,7 @@ def _demo(server) -> Demo:
         pokdarwis, tourism = _plant_tourism(kauman)
         proposals = _demo_proposals(kauman, resident)
         services = _demo_services(kauman, seller)
+        facilities = _demo_facilities(kauman, seller)
         with server.app.test_request_context():
             signup_token = make_signup_token(
                 name="Warga Baru",
@@ -223,6 +230,7 @@ def _demo(server) -> Demo:
             tourism=tourism,
             proposals=proposals,
             services=services,
+            facilities=facilities,
         )
 
 
@@ -256,6 +264,31 @@ def _demo_services(kauman, seller) -> dict[str, object]:
         "type_id": letter_type,
         "verify_token": sent.verify_token,
     }
+
+
+def _demo_facilities(kauman, seller) -> dict[str, int]:
+    """Kauman's Balai RW 03, the batik group's weekly booking of it (its leader is the
+    seller), a schedule and an alert of the demo."""
+    from plugins.facilities.models import Alert, Booking, Facility, Schedule
+
+    balai = db_one(
+        select(Facility.id).where(
+            Facility.kelurahan_id == kauman.id, Facility.name == "Balai RW 03"
+        )
+    )
+    booking = db_one(
+        select(Booking.id)
+        .where(Booking.kelurahan_id == kauman.id, Booking.requester_id == seller.id)
+        .order_by(Booking.id)
+        .limit(1)
+    )
+    schedule = db_one(
+        select(Schedule.id).where(Schedule.kelurahan_id == kauman.id).order_by(Schedule.id).limit(1)
+    )
+    alert = db_one(
+        select(Alert.id).where(Alert.kelurahan_id == kauman.id).order_by(Alert.id).limit(1)
+    )
+    return {"facility_id": balai, "booking_id": booking, "schedule_id": schedule, "alert_id": alert}
 
 
 def _demo_proposals(kauman, resident) -> dict[str, int]:
