@@ -24,6 +24,9 @@ from icalendar import Calendar, Event, Timezone, vRecur
 
 WIB = ZoneInfo("Asia/Jakarta")
 FREQUENCIES = ("none", "daily", "weekly", "monthly")
+# Also accepted by `make_rule`: every month on the same weekday of the same week as the
+# first time (a posyandu on the second Tuesday; the last one when it falls in week five).
+MONTHLY_WEEKDAY = "monthly_weekday"
 MAX_YEARS = 2
 MAX_OCCURRENCES = 750
 
@@ -34,6 +37,7 @@ _MAX_INTERVAL = 99
 # ASCII only: str.isdigit() and \d also accept other scripts' digits.
 _NUMBER = re.compile(r"[0-9]{1,4}")
 _UNTIL = re.compile(r"([0-9]{8})(?:T([0-9]{6})(Z?))?")
+_ORDINAL_DAY = re.compile(r"(-1|[1-4])?(MO|TU|WE|TH|FR|SA|SU)")
 
 
 class RuleError(ValueError):
@@ -51,6 +55,7 @@ class _Parts:
     weekdays: tuple[int, ...]
     until: datetime | None  # aware UTC
     count: int | None
+    ordinal: int | None = None  # MONTHLY on the nth (1–4) or last (-1) of `weekdays[0]`
 
     def text(self) -> str:
         # icalendar's own serialisation, so the feed repeats this text exactly.
@@ -62,7 +67,8 @@ class _Parts:
         if self.interval != 1:
             values["INTERVAL"] = self.interval
         if self.weekdays:
-            values["BYDAY"] = [_DAY_CODES[d] for d in self.weekdays]
+            prefix = str(self.ordinal) if self.ordinal else ""
+            values["BYDAY"] = [prefix + _DAY_CODES[d] for d in self.weekdays]
         return vRecur(values).to_ical().decode("ascii")
 
 
@@ -112,10 +118,20 @@ def _parse(rule) -> _Parts:
         if not 1 <= interval <= _MAX_INTERVAL:
             raise _invalid("INTERVAL")
     weekdays: tuple[int, ...] = ()
+    ordinal = None
     if "BYDAY" in values:
-        codes = values["BYDAY"].split(",")
-        if any(code not in _DAY_CODES for code in codes) or len(set(codes)) != len(codes):
+        found = [_ORDINAL_DAY.fullmatch(code) for code in values["BYDAY"].split(",")]
+        if not all(found):
             raise _invalid("BYDAY")
+        codes = [m.group(2) for m in found]
+        ordinals = {m.group(1) for m in found}
+        if len(set(codes)) != len(codes):
+            raise _invalid("BYDAY")
+        if ordinals != {None}:
+            # "2TU": one weekday of a monthly rule only (the forms make nothing else).
+            if freq != "MONTHLY" or len(codes) != 1:
+                raise _invalid("BYDAY")
+            ordinal = int(found[0].group(1))
         weekdays = tuple(sorted(_DAY_CODES.index(code) for code in codes))
     if "UNTIL" in values and "COUNT" in values:
         raise _invalid("both UNTIL and COUNT")
@@ -128,7 +144,7 @@ def _parse(rule) -> _Parts:
         count = int(values["COUNT"])
         if count < 1:
             raise _invalid("COUNT")
-    return _Parts(freq, interval, weekdays, until, count)
+    return _Parts(freq, interval, weekdays, until, count, ordinal)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -180,14 +196,21 @@ def make_rule(
     starts_at: datetime,
     weekdays: list[int] | None = None,
 ) -> str | None:
-    """Build a rule from an edit form's choices; "none" means no repeat."""
-    if freq not in FREQUENCIES:
+    """Build a rule from an edit form's choices; "none" means no repeat. MONTHLY_WEEKDAY
+    repeats on the weekday and week of the month of `starts_at` (the second Tuesday)."""
+    if freq not in FREQUENCIES and freq != MONTHLY_WEEKDAY:
         raise _invalid("frequency")
     if freq == "none":
         return None
     if until is None:
         raise RuleError("no_end", "a repeating event needs an end date")
     _require_aware(starts_at, "starts_at")
+    if freq == MONTHLY_WEEKDAY:
+        local = starts_at.astimezone(WIB)
+        week = (local.day - 1) // 7 + 1
+        end = datetime.combine(until, time(23, 59, 59), WIB).astimezone(UTC)
+        parts = _Parts("MONTHLY", 1, (local.weekday(),), end, None, week if week <= 4 else -1)
+        return check_rule(parts.text(), starts_at)
     if weekdays and freq != "weekly":
         raise _invalid("weekdays only apply to a weekly repeat")
     if freq == "weekly":
@@ -210,13 +233,14 @@ def rule_parts(
     if not rule:
         return ("none", None, [])
     parts = _parse(rule)
+    freq = MONTHLY_WEEKDAY if parts.ordinal else parts.freq.lower()
     until: date | None = None
     if parts.until is not None:
         until = parts.until.astimezone(WIB).date()
     elif parts.count is not None and starts_at is not None:
         last = _last_start(check_rule(rule, starts_at), starts_at)
         until = last.astimezone(WIB).date() if last else None
-    return (parts.freq.lower(), until, list(parts.weekdays))
+    return (freq, until, list(parts.weekdays))
 
 
 @functools.lru_cache(maxsize=256)
@@ -290,6 +314,8 @@ _WORDS = {
         "on_days": "{base} pada {days}",
         "until": "sampai {date}",
         "count": ("{n} kali", "{n} kali"),
+        "nth": "Setiap {day} {ordinal} tiap bulan",
+        "ordinals": {1: "pertama", 2: "kedua", 3: "ketiga", 4: "keempat", -1: "terakhir"},
     },
     "en": {
         "DAILY": ("Every day", "Every {n} days"),
@@ -299,6 +325,8 @@ _WORDS = {
         "on_days": "{base} on {days}",
         "until": "until {date}",
         "count": ("once", "{n} times"),
+        "nth": "Every {ordinal} {day} of the month",
+        "ordinals": {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"},
     },
 }
 
@@ -313,7 +341,10 @@ def describe(rule: str | None, locale: str) -> str:
     words = _WORDS[language]
     single, plural = words[parts.freq]
     base = single if parts.interval == 1 else plural.format(n=parts.interval)
-    if parts.weekdays:
+    if parts.ordinal and parts.interval == 1:
+        day = get_day_names("wide", locale=babel_locale)[parts.weekdays[0]]
+        base = words["nth"].format(day=day, ordinal=words["ordinals"][parts.ordinal])
+    elif parts.weekdays:
         names = get_day_names("wide", locale=babel_locale)
         days = ", ".join(names[d] for d in parts.weekdays)
         # BYDAY every week (or every month: each such weekday) reads as "Every Saturday".

@@ -34,6 +34,7 @@ REPEAT_LABELS = {
     "none": _l("Tidak berulang (sekali saja)"),
     "weekly": _l("Setiap minggu"),
     "monthly": _l("Setiap bulan (tanggal yang sama)"),
+    recurrence.MONTHLY_WEEKDAY: _l("Setiap bulan (hari yang sama, misalnya Selasa kedua)"),
 }
 
 EVERY_LABELS = {

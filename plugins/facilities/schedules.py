@@ -268,10 +268,10 @@ DEMO_RWS = 8
 
 
 def seed_demo(kelurahan, rng, staff) -> int:
-    """Believable schedules for the demo (inside the kelurahan's scope): posyandu every month
-    and trash collection every week in each RW, kerja bakti every four weeks on Sunday and,
-    with the waste bank on, its Saturday opening. Left alone when the kelurahan has any
-    schedule already; how many were added."""
+    """Believable schedules for the demo (inside the kelurahan's scope): posyandu on one
+    weekday of one week each month and trash collection every week in each RW, kerja bakti
+    every four weeks on Sunday and, with the waste bank on, its Saturday opening. Left alone
+    when the kelurahan has any schedule already; how many were added."""
     if db.session.scalar(select(Schedule.id).limit(1)) is not None:
         return 0
     today = today_wib()
@@ -299,8 +299,11 @@ def seed_demo(kelurahan, rng, staff) -> int:
     for n, rw in enumerate(rw_choices(kelurahan)[:DEMO_RWS], start=1):
         short = rw[1:]  # "003" → "03", as the signs on the posts say
         flower = FLOWERS[(n - 1) % len(FLOWERS)]
-        # Posyandu on a fixed date of the month (RW 003 on the 11th), starting last month.
-        first = (month_start - timedelta(days=1)).replace(day=min(5 + 2 * n, 28))
+        # Posyandu on one weekday of one week each month (RW 003: the second Tuesday),
+        # from last month on.
+        last_month = (month_start - timedelta(days=1)).replace(day=1)
+        weekday, week = (n - 2) % 5, (n - 2) % 4 + 1
+        first = last_month + timedelta(days=(weekday - last_month.weekday()) % 7 + 7 * (week - 1))
         add(
             ScheduleKind.POSYANDU,
             f"Posyandu {flower} RW {short}",
@@ -309,7 +312,7 @@ def seed_demo(kelurahan, rng, staff) -> int:
             first,
             time(8, 0),
             time(11, 0),
-            "monthly",
+            recurrence.MONTHLY_WEEKDAY,
             notes="Penimbangan balita, imunisasi dan pemeriksaan ibu hamil. Bawa buku KIA.",
         )
         # Trash collection twice a week, on weekdays that differ between RWs.

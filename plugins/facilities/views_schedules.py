@@ -227,7 +227,7 @@ def _form(schedule: Schedule | None) -> ScheduleForm:
             "first_day": start.date(),
             "start_time": start.time(),
             "end_time": end.time(),
-            "repeat": freq if freq in ("weekly", "monthly") else "none",
+            "repeat": freq if freq in ("weekly", "monthly", recurrence.MONTHLY_WEEKDAY) else "none",
             "repeat_every": str(min(schedules.rule_interval(schedule.rule), 4)),
             "repeat_days": [str(d) for d in days],
             "repeat_until": until,

@@ -430,4 +430,21 @@ def test_the_demo_gives_krapyak_rw_003_a_posyandu(app):
             select(Schedule).where(Schedule.kind == "posyandu", Schedule.rw == "003")
         ).scalar_one()
         assert posyandu.title == "Posyandu Melati RW 03"
+        assert posyandu.rule.endswith("BYDAY=2TU")  # the second Tuesday of every month
         assert len(schedules.week_occurrences(monday(), 35, "003")) >= 5
+
+
+def test_staff_set_a_posyandu_on_the_second_tuesday_of_every_month(client, login_as):
+    """ "Every month, the same weekday": the first time's week of the month is kept, and the
+    page says it in words."""
+    login_as("petugas")
+    first = wib_day(0).replace(day=1) + timedelta(days=40)
+    first = first.replace(day=1)
+    second_tuesday = first + timedelta(days=(1 - first.weekday()) % 7 + 7)
+    data = form_data(first_day=second_tuesday.isoformat(), repeat="monthly_weekday")
+    assert client.post(f"{BASE}/kelola/jadwal/baru", data=data).status_code == 303
+    schedule = _db.session.execute(select(Schedule)).scalar_one()
+    assert schedule.rule.endswith("BYDAY=2TU")
+    assert "Setiap Selasa kedua tiap bulan" in text(client.get(f"{BASE}/jadwal"))
+    edit = text(client.get(f"{BASE}/kelola/jadwal/{schedule.id}"))
+    assert 'value="monthly_weekday" selected' in edit or 'selected value="monthly_weekday"' in edit

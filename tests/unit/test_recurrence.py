@@ -234,3 +234,47 @@ def test_feed_text_survives_punctuation_newlines_and_accents():
     geo = event["GEO"]
     assert (geo.latitude, geo.longitude) == (-6.8686, 109.6753)
     assert "GEO" not in calendar.walk("VEVENT")[1]
+
+
+def test_a_posyandu_on_the_second_tuesday_stays_on_the_second_tuesday():
+    """Every month on the weekday and week of the first time, in WIB: 8 December 2026 is
+    the second Tuesday, so are 12 January and 9 February; the describing sentence says so."""
+    first = datetime(2026, 12, 8, 8, 0, tzinfo=WIB).astimezone(UTC)
+    rule = rec.make_rule(rec.MONTHLY_WEEKDAY, date(2027, 3, 31), first)
+    assert rule == "FREQ=MONTHLY;UNTIL=20270331T165959Z;BYDAY=2TU"
+    found = rec.occurrences(
+        first, first + timedelta(hours=3), rule, first, first + timedelta(days=120)
+    )
+    assert [o.start.astimezone(WIB).date() for o in found] == [
+        date(2026, 12, 8),
+        date(2027, 1, 12),
+        date(2027, 2, 9),
+        date(2027, 3, 9),
+    ]
+    assert rec.describe(rule, "id") == "Setiap Selasa kedua tiap bulan, sampai 31 Maret 2027"
+    assert rec.describe(rule, "en").startswith("Every second Tuesday of the month")
+    assert rec.rule_parts(rule) == (rec.MONTHLY_WEEKDAY, date(2027, 3, 31), [1])
+
+
+def test_a_first_time_in_the_fifth_week_repeats_on_the_last_such_weekday():
+    first = datetime(2026, 12, 29, 8, 0, tzinfo=WIB).astimezone(UTC)  # the fifth Tuesday
+    rule = rec.make_rule(rec.MONTHLY_WEEKDAY, date(2027, 2, 28), first)
+    assert rule.endswith("BYDAY=-1TU")
+    found = rec.occurrences(
+        first, first + timedelta(hours=1), rule, first, first + timedelta(days=70)
+    )
+    assert [o.start.astimezone(WIB).day for o in found] == [29, 26, 23]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=WEEKLY;BYDAY=2TU;COUNT=3",  # an ordinal belongs to a monthly rule only
+        "FREQ=MONTHLY;BYDAY=2TU,3WE;COUNT=3",  # one weekday at a time
+        "FREQ=MONTHLY;BYDAY=5TU;COUNT=3",  # the fifth exists in some months only
+        "FREQ=MONTHLY;BYDAY=+2TU;COUNT=3",
+    ],
+)
+def test_ordinal_weekdays_outside_the_one_shape_the_forms_make_are_refused(rule):
+    with pytest.raises(rec.RuleError):
+        rec.check_rule(rule, START)
