@@ -8,14 +8,14 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.kit import (
     INVALID_CHOICE,
     REQUIRED,
     WIB,
+    CheckboxListField,
     IdempotentForm,
     IndonesianDateField,
     IndonesianTimeField,
@@ -60,11 +60,6 @@ RULE_MESSAGES = {
     "before_start": _l("Tanggal akhir pengulangan harus sesudah tanggal pertama."),
     "invalid": _l("Aturan pengulangan tidak dapat dibaca."),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _minute(value: time) -> time:
@@ -113,7 +108,7 @@ class ScheduleForm(FlaskForm):
         default="1",
         invalid_choice_message=INVALID_CHOICE,
     )
-    repeat_days = MultiCheckboxField(
+    repeat_days = CheckboxListField(
         _l("Pada hari (untuk jadwal mingguan)"),
         choices=select_choices((str(i), label) for i, label in enumerate(WEEKDAY_LABELS)),
         invalid_choice_message=INVALID_CHOICE,

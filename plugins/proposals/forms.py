@@ -13,7 +13,6 @@ from wtforms import (
     BooleanField,
     HiddenField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -25,11 +24,11 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.kit import (
     INVALID_CHOICE,
     REQUIRED,
+    CheckboxListField,
     IdempotentForm,
     IndonesianDateField,
     IndonesianTimeField,
@@ -71,11 +70,6 @@ RESULT_LABELS = {
 NO_GROUP = ""  # the resident writes for themself
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 def _count(label, maximum: int, message):
     return WholeNumberField(
         label,
@@ -111,7 +105,7 @@ class CycleForm(IdempotentForm, FlaskForm):
     supports_per_resident = _count(
         _l("Dukungan per warga"), 100, _l("Dukungan per warga harus 1–100.")
     )
-    categories = MultiCheckboxField(
+    categories = CheckboxListField(
         _l("Kategori usulan"), choices=select_choices(CATEGORIES.items())
     )
     budget = RupiahField(

@@ -13,18 +13,17 @@ from wtforms import (
     BooleanField,
     DateField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.kit import (
     INVALID_CHOICE,
     REQUIRED,
     WIB,
+    CheckboxListField,
     IndonesianPhone,
     MissingLocation,
     RupiahField,
@@ -79,11 +78,6 @@ WEEKDAY_LABELS = (
 )
 
 NO_GROUP = ""  # staff writing for the kelurahan itself
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _group_field():
@@ -308,7 +302,7 @@ class EventForm(_GroupChoice, FlaskForm):
         default="none",
         invalid_choice_message=INVALID_CHOICE,
     )
-    repeat_days = MultiCheckboxField(
+    repeat_days = CheckboxListField(
         _l("Pada hari (untuk acara mingguan)"),
         choices=select_choices((str(i), label) for i, label in enumerate(WEEKDAY_LABELS)),
         invalid_choice_message=INVALID_CHOICE,
