@@ -83,6 +83,21 @@ def postgres_database(server_url: str, prefix: str):
         admin.dispose()
 
 
+@contextlib.contextmanager
+def fresh_database(backend: str, folder: Path, prefix: str):
+    """The URL of a brand-new, empty database of `backend`, removed afterwards: a SQLite
+    file in `folder`, or a PostgreSQL database named after `prefix` (the test skips when
+    KP_TEST_DATABASE_URL is not set). For tests that build their own app (concurrency,
+    migrations, crashes)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{Path(folder) / f'{prefix}.db'}"
+        return
+    server = os.environ.get("KP_TEST_DATABASE_URL")
+    require(bool(server), "KP_TEST_DATABASE_URL is not set (PostgreSQL tests)")
+    with postgres_database(server, prefix) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def database_urls(tmp_path_factory):
     """One empty database per backend for the whole run, created lazily."""

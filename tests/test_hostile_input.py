@@ -20,9 +20,7 @@ The focused regression tests at the end name each root cause that was fixed.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import tempfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -41,11 +39,10 @@ from app.extensions import limiter
 from tests.conftest import (
     _backends,
     _reset,
+    fresh_database,
     make_app,
     make_group,
     make_user,
-    postgres_database,
-    require,
 )
 from tests.test_routes_generated import (
     EXEMPT_CREDENTIALS,
@@ -264,18 +261,6 @@ class Hostile:
     signed_in: str | None = None
 
 
-@contextlib.contextmanager
-def _database(backend: str):
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/hostile.db"
-    else:
-        server = os.environ.get("KP_TEST_DATABASE_URL")
-        require(bool(server), "KP_TEST_DATABASE_URL is not set (PostgreSQL tests)")
-        with postgres_database(server, "kp_hostile") as url:
-            yield url
-
-
 def _crawl(h: Hostile) -> None:
     """GET every page (as kauman's admin) and remember the POST forms on them."""
     sign_in(h, PRIMARY)
@@ -297,8 +282,8 @@ def _crawl(h: Hostile) -> None:
 
 @pytest.fixture(scope="module", params=_backends())
 def hostile(request, tmp_path_factory):
-    with _database(request.param) as url:
-        tmp = tmp_path_factory.mktemp("hostile")
+    tmp = tmp_path_factory.mktemp("hostile")
+    with fresh_database(request.param, tmp, "kp_hostile") as url:
         app = make_app(url, tmp, WTF_CSRF_ENABLED=True)
         app.request_class = recording_request_class(app.request_class)
         with app.app_context():

@@ -7,8 +7,6 @@ precisely what must not be trusted here.
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
 from pprint import pformat
 
 import flask_migrate
@@ -19,25 +17,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from app.extensions import db
-from tests.conftest import make_app, postgres_database, require
-
-
-@contextmanager
-def fresh_database(backend: str, tmp_path):
-    """The URL of a brand-new, empty database, removed afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    server = os.environ.get("KP_TEST_DATABASE_URL")
-    require(bool(server), "KP_TEST_DATABASE_URL is not set (PostgreSQL migration test)")
-    with postgres_database(server, "kp_migr") as url:
-        yield url
+from tests.conftest import fresh_database, make_app
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def migrated_app(request, tmp_path):
     """An app on an empty database, inside its app context; nothing migrated yet."""
-    with fresh_database(request.param, tmp_path) as url:
+    with fresh_database(request.param, tmp_path, "kp_migr") as url:
         application = make_app(url, tmp_path)
         with application.app_context():
             try:

@@ -8,8 +8,6 @@ cookie and the CSRF token read from the booking's page, released together by a b
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import threading
 import urllib.error
@@ -19,7 +17,7 @@ from datetime import timedelta
 from http.cookiejar import CookieJar
 
 import pytest
-from conftest import PASSWORD, enable_plugin, make_app, make_user, postgres_database, require
+from conftest import PASSWORD, enable_plugin, fresh_database, make_app, make_user
 from facilities_helpers import at, make_facility, wib_day
 from sqlalchemy import func, select
 
@@ -33,22 +31,11 @@ CLASH = "Bentrok dengan pemesanan lain yang sudah disetujui"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@contextlib.contextmanager
-def database(backend: str, tmp_path):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bookings.db'}"
-        return
-    server = os.environ.get("KP_TEST_DATABASE_URL")
-    require(bool(server), "KP_TEST_DATABASE_URL is not set (PostgreSQL tests)")
-    with postgres_database(server, "kp_fac_conc") as url:
-        yield url
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def hall_app(request, tmp_path):
     """A fresh database with the plugin on in Kauman: one balai, twenty residents' requests
     for times that all overlap 10.00–11.00 five days from now, and one staff member."""
-    with database(request.param, tmp_path) as url:
+    with fresh_database(request.param, tmp_path, "kp_fac_conc") as url:
         app = make_app(
             url,
             tmp_path,

@@ -11,8 +11,6 @@ API alone (threads with their own sessions), so a failure tells which layer brok
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import threading
 import urllib.error
@@ -22,7 +20,7 @@ from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 
 import pytest
-from conftest import PASSWORD, enable_plugin, make_app, make_user, postgres_database, require
+from conftest import PASSWORD, enable_plugin, fresh_database, make_app, make_user
 from ledger_helpers import make_member, make_type, make_unit
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
@@ -43,22 +41,11 @@ DEPOSIT_KG = "1,5"  # Rp 3.000 at Rp 2.000 per kg
 WITHDRAW = 8_000
 
 
-@contextlib.contextmanager
-def database(backend: str, tmp_path):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'concurrency.db'}"
-        return
-    server = os.environ.get("KP_TEST_DATABASE_URL")
-    require(bool(server), "KP_TEST_DATABASE_URL is not set (PostgreSQL tests)")
-    with postgres_database(server, "kp_wb_conc") as url:
-        yield url
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def bank_app(request, tmp_path):
     """An app on its own fresh database, with the waste bank on in Kauman: one unit, three
     members holding Rp 30.000 each, one priced type, and twenty operators."""
-    with database(request.param, tmp_path) as url:
+    with fresh_database(request.param, tmp_path, "kp_wb_conc") as url:
         app = make_app(
             url,
             tmp_path,

@@ -5,15 +5,13 @@ On SQLite (a file, WAL) and PostgreSQL."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_app, postgres_database, require
+from conftest import fresh_database, make_app
 from ledger_helpers import make_member, make_operator, make_type, make_unit
 from sqlalchemy import func, select
 
@@ -51,22 +49,11 @@ with app.app_context(), tenancy.all_kelurahan():
 """
 
 
-@contextlib.contextmanager
-def database(backend: str, tmp_path):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'crash.db'}"
-        return
-    server = os.environ.get("KP_TEST_DATABASE_URL")
-    require(bool(server), "KP_TEST_DATABASE_URL is not set (PostgreSQL tests)")
-    with postgres_database(server, "kp_wb_crash") as url:
-        yield url
-
-
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 def test_a_killed_batch_keeps_every_acknowledged_deposit_whole(backend, tmp_path):
-    with database(backend, tmp_path) as url:
+    with fresh_database(backend, tmp_path, "kp_wb_crash") as url:
         app = make_app(url, tmp_path)
         with app.app_context(), tenancy.all_kelurahan():
             db.create_all()
