@@ -121,6 +121,7 @@ PUBLIC = {
     "facilities.calendar": "fasilitas: busy times of a facility, without names",
     "facilities.calendar_ics": "fasilitas: the busy times as an .ics feed for calendar apps",
     "facilities.schedules": "fasilitas: the kelurahan's RW schedules (posyandu, sampah)",
+    "facilities.schedules_ics": "fasilitas: the RW schedules as an .ics feed for calendar apps",
     "facilities.alerts": "fasilitas: active alerts and the public flood history",
     "facilities.alert": "fasilitas: one alert's public page",
     "facilities_city.alerts": "fasilitas: every active alert of the city",

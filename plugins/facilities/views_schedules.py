@@ -24,10 +24,12 @@ from app.kit import (
     emit,
     form_status,
     get_or_404,
+    ics_response,
     is_enabled,
     login_required,
     neighbourhood_number,
     permission_required,
+    public_url,
     recurrence,
     remember_result,
     utcnow,
@@ -118,6 +120,43 @@ def schedules_page():
         manager=can_manage(),
         **_helpers(),
     )
+
+
+@bp.get("/jadwal.ics", endpoint="schedules_ics")
+def schedules_ics():
+    """The schedules as a calendar feed (with `?rw=003`: that RW's and the whole
+    kelurahan's), each with its repeat rule, for a phone's calendar app to follow."""
+    rw = _wanted_rw()
+    now = utcnow()
+    found = [
+        s
+        for s in schedules.active_schedules(rw or schedules.EVERY_RW)
+        if not schedules.series_over(s, now)
+    ]
+    page = public_url("facilities.schedules", **({"rw": rw} if rw else {}))
+    events = [
+        recurrence.FeedEvent(
+            uid=f"jadwal-{s.id}@{g.kelurahan.slug}.kelurahanpintar",
+            title=s.title,
+            description=s.notes,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            rule=s.rule,
+            location=schedules.place_of(s),
+            lat=None,
+            lng=None,
+            url=page,
+            stamp=s.updated_at or s.created_at,
+        )
+        for s in found
+    ]
+    name = (
+        _("Jadwal RW %(rw)s, Kelurahan %(name)s", rw=rw, name=g.kelurahan.name)
+        if rw
+        else _("Jadwal RW, Kelurahan %(name)s", name=g.kelurahan.name)
+    )
+    body = recurrence.calendar_ics(events, name=name, product="-//Kelurahan Pintar//Jadwal RW//ID")
+    return ics_response(f"jadwal-{g.kelurahan.slug}{'-rw' + rw if rw else ''}.ics", body)
 
 
 def _home_here(user) -> bool:

@@ -448,3 +448,19 @@ def test_staff_set_a_posyandu_on_the_second_tuesday_of_every_month(client, login
     assert "Setiap Selasa kedua tiap bulan" in text(client.get(f"{BASE}/jadwal"))
     edit = text(client.get(f"{BASE}/kelola/jadwal/{schedule.id}"))
     assert 'value="monthly_weekday" selected' in edit or 'selected value="monthly_weekday"' in edit
+
+
+def test_the_schedules_feed_gives_a_calendar_app_one_rws_repeating_schedules(client):
+    """`jadwal.ics?rw=003`: RW 003's posyandu with its repeat rule and the kelurahan-wide
+    kerja bakti, not RW 005's schedule; times in WIB."""
+    make_schedule(title="Posyandu Melati RW 03", day=monday() + timedelta(days=8), freq="monthly")
+    make_schedule(title="Kerja bakti", rw=None, day=monday() + timedelta(days=13))
+    make_schedule(title="Posyandu Kenanga RW 05", rw="005", day=monday() + timedelta(days=9))
+    feed = client.get(f"{BASE}/jadwal.ics?rw=3")
+    assert feed.mimetype == "text/calendar"
+    body = text(feed)
+    assert "SUMMARY:Posyandu Melati RW 03" in body and "SUMMARY:Kerja bakti" in body
+    assert "Kenanga" not in body
+    assert "TZID=Asia/Jakarta" in body and "RRULE:FREQ=MONTHLY" in body
+    everything = text(client.get(f"{BASE}/jadwal.ics?rw=abc"))
+    assert "Kenanga" in everything
