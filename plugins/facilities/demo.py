@@ -15,10 +15,12 @@ Accounts (password: the demo warga/petugas password):
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date, time, timedelta
 from urllib.parse import urlsplit
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from app.kit import (
@@ -33,6 +35,7 @@ from app.kit import (
     public_url,
     recurrence,
     residents_of_rw,
+    save_upload,
     slugify,
     utcnow,
 )
@@ -44,6 +47,7 @@ from .models import (
     BookingSlot,
     BookingStatus,
     Facility,
+    FacilityPhoto,
     ReminderSubscription,
 )
 from .places import instant, today_wib
@@ -172,6 +176,7 @@ def seed_demo_facilities(kelurahan) -> None:
     rng = random.Random(f"facilities-{kelurahan.slug}")
     staff = _staff(kelurahan)
     places = _places(kelurahan, rng)
+    _photos(kelurahan, places)
     db.session.flush()
     group, leader = _group(kelurahan)
     resident = _resident(kelurahan)
@@ -243,6 +248,67 @@ def _places(kelurahan, rng: random.Random) -> dict[str, Facility]:
         db.session.add(place)
         found[name] = place
     return found
+
+
+# Colours of the pictures drawn for the demo (no real photo ships with it): wall, roof.
+PICTURES = {
+    "balai": ((231, 211, 170), (150, 62, 40)),
+    "gedung_serbaguna": ((214, 226, 233), (52, 86, 120)),
+    "lapangan": ((120, 170, 90), (240, 240, 235)),
+    "posyandu": ((245, 222, 226), (170, 60, 90)),
+}
+
+
+def _picture(kind: str, side: int) -> bytes:
+    """A simple drawing of the place: a building with a roof, or a field with its lines."""
+    wall, roof = PICTURES[kind]
+    width, height = side, side * 2 // 3
+    image = Image.new("RGB", (width, height), (200, 225, 240))
+    draw = ImageDraw.Draw(image)
+    ground = height * 3 // 4
+    draw.rectangle((0, ground, width, height), fill=(110, 150, 90))
+    if kind == "lapangan":
+        draw.rectangle((0, height // 3, width, height), fill=wall)
+        draw.rectangle(
+            (width // 8, height // 2, width * 7 // 8, height * 7 // 8),
+            outline=roof,
+            width=max(2, side // 150),
+        )
+        draw.line(
+            (width // 2, height // 2, width // 2, height * 7 // 8),
+            fill=roof,
+            width=max(2, side // 150),
+        )
+    else:
+        left, right, top = width // 5, width * 4 // 5, height // 3
+        draw.rectangle((left, top, right, ground), fill=wall)
+        draw.polygon(
+            [(left - width // 20, top), (width // 2, height // 8), (right + width // 20, top)],
+            fill=roof,
+        )
+        door = width // 14
+        draw.rectangle(
+            (width // 2 - door, ground - height // 5, width // 2 + door, ground), fill=roof
+        )
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _photos(kelurahan, places: dict[str, Facility]) -> None:
+    for place in places.values():
+        if place.kind not in PICTURES:
+            continue
+        full = save_upload(
+            io.BytesIO(_picture(place.kind, 1200)), kelurahan=kelurahan, subdir="facilities"
+        )
+        thumb = save_upload(
+            io.BytesIO(_picture(place.kind, 480)),
+            kelurahan=kelurahan,
+            subdir="facilities",
+            max_side=480,
+        )
+        place.photos.append(FacilityPhoto(media=full, thumb=thumb, position=0))
 
 
 def _group(kelurahan) -> tuple[Group, User]:
