@@ -51,6 +51,7 @@ PUBLIC = {
     "public.kelurahan_geojson": "map data for the city map",
     "public.kelurahan_home": "each kelurahan's public home page",
     "public.search": "search inside a kelurahan",
+    "public.city_search": "search across every kelurahan, from the city home",
     "public.open_data": "the open data list",
     "public.open_data_download": "open data downloads",
     "public.dashboard": "the public dashboard",

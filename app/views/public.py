@@ -27,7 +27,7 @@ from .. import maplayers
 from ..city_settings import city_complaint_channel, core_settings, tel_href
 from ..directory import all_kelurahan, by_kecamatan
 from ..exports import csv_response, geojson_response, ics_response
-from ..extensions import csrf
+from ..extensions import csrf, limiter
 from ..formatting import WIB
 from ..geo import feature_collection, point_feature
 from ..i18n import LANG_COOKIE
@@ -158,6 +158,43 @@ def search():
             "kp_search", g.kelurahan, kelurahan=g.kelurahan, query=query, limit=20
         )
     return render_template("public/search.html", query=query, hits=hits)
+
+
+CITY_HITS_PER_KELURAHAN = 10
+
+
+@bp.get("/cari")
+@limiter.limit("30 per minute")  # it asks every kelurahan's plugins at once
+def city_search():
+    """One search over every kelurahan's `kp_search`, grouped by kelurahan (in kecamatan
+    order) and by kind. Each plugin is asked as on that kelurahan's own search page: in its
+    tenant scope, with its URLs; a plugin switched off there is not asked."""
+    query = (request.args.get("q") or "").strip()[:100]
+    found = []
+    total = 0
+    if len(query) >= 2:
+        kp = host()
+        kept = g.get("kelurahan")
+        try:
+            for kelurahan in all_kelurahan():
+                g.kelurahan = kelurahan  # URLs built by the plugins point into it
+                hits = kp.collect(
+                    "kp_search",
+                    kelurahan,
+                    kelurahan=kelurahan,
+                    query=query,
+                    limit=CITY_HITS_PER_KELURAHAN,
+                )[:CITY_HITS_PER_KELURAHAN]
+                if not hits:
+                    continue
+                kinds: dict[str, list] = {}
+                for hit in hits:
+                    kinds.setdefault(str(hit.kind or ""), []).append(hit)
+                found.append((kelurahan, list(kinds.items())))
+                total += len(hits)
+        finally:
+            g.kelurahan = kept
+    return render_template("public/city_search.html", query=query, found=found, total=total)
 
 
 @bp.get("/k/<kelurahan_slug>/data-terbuka")

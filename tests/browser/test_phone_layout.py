@@ -110,7 +110,7 @@ ENDPOINT_VALUES = {
     "services.verify": {"token": lambda d: d.services["verify_token"]},
 }
 # Query strings that make a page show what it is for.
-QUERY = {"public.search": "?q=batik", "admin.residents": "?q=a"}
+QUERY = {"public.search": "?q=batik", "public.city_search": "?q=batik", "admin.residents": "?q=a"}
 # Other views of the same page, checked as well (the calendars' month grid; a list is the default).
 ALSO_QUERY = {
     "tourism.calendar": ("?tampilan=bulan",),
