@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from . import seed as seeding
+from . import tenancy
 from .extensions import db
 from .models import Kelurahan, Role, RoleAssignment, User
 from .passwords import hash_password, password_problem
@@ -221,6 +222,26 @@ def media_gc(hours: float, dry_run: bool):
         click.echo(f"{verb} {orphan.relpath} ({orphan.size_bytes} bytes)")
     total = sum(o.size_bytes for o in orphans)
     click.echo(f"{len(orphans)} orphan file(s), {total} bytes {verb}")
+
+
+@kp.group("metrics")
+def metrics_group():
+    """The dashboards' figures."""
+
+
+@metrics_group.command("snapshot")
+@with_appcontext
+def metrics_snapshot():
+    """Keep this month's figures of every kelurahan, so trends survive later changes to the
+    data (run it daily from cron; the month's last run is its record)."""
+    from flask import current_app
+
+    from .metrics import snapshot
+
+    # Plugins build links in their hooks: give them a request context on the public URL.
+    with current_app.test_request_context(), tenancy.all_kelurahan():
+        stored = snapshot()
+    click.echo(f"{stored} figure(s) kept for this month")
 
 
 @kp.group("submissions")

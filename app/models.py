@@ -9,12 +9,13 @@ for each, and tests/test_tenancy.py holds them to it.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -474,4 +475,28 @@ class ContentFlag(TenantMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("plugin_id", "target_type", "target_id", "user_id"),
         Index("ix_content_flag_target", "plugin_id", "target_type", "target_id"),
+    )
+
+
+class MetricSnapshot(db.Model):
+    """One figure of one kelurahan for one month (`flask kp metrics snapshot`): what the
+    plugin's `kp_dimension_metrics` said then, so trends survive data that changes later.
+    A run in the same month replaces that month's figures; earlier months are never
+    touched."""
+
+    __tablename__ = "metric_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"))
+    month: Mapped[date] = mapped_column(Date)  # the first day of the month (WIB)
+    plugin_id: Mapped[str] = mapped_column(String(40))
+    dimension: Mapped[str] = mapped_column(String(24))
+    key: Mapped[str] = mapped_column(String(80))
+    label: Mapped[str] = mapped_column(String(200))  # in Indonesian, as it read then
+    value: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("kelurahan_id", "month", "key", name="one_figure_per_month"),
+        Index("ix_metric_snapshot_key_month", "key", "month"),
     )

@@ -87,7 +87,8 @@ def kp_city_nav_items(user):
 def kp_home_widgets(kelurahan, user):
     """Active alerts first (never cached: an alert ends by the clock), then this week's
     RW schedules."""
-    return [w for w in (alerts.home_widget(), schedules.home_widget()) if w is not None]
+    found = (alerts.home_widget(kelurahan), schedules.home_widget(kelurahan))
+    return [w for w in found if w is not None]
 
 
 KINDS = frozenset(k.value for k in Kind)
@@ -141,7 +142,12 @@ def kp_dimension_metrics(kelurahan, since):
             round(100 * counts.get(Condition.GOOD.value, 0) / total) if total else 0,
         ),
         Metric("living", "facilities_bookings", _l("Pemesanan fasilitas disetujui"), bookings or 0),
-        Metric("living", "facilities_active_alerts", _l("Peringatan aktif"), alerts.active_count()),
+        Metric(
+            "living",
+            "facilities_active_alerts",
+            _l("Peringatan aktif"),
+            alerts.active_count(kelurahan),
+        ),
     ]
 
 
@@ -229,7 +235,7 @@ def kp_open_data(kelurahan):
             ),
             geojson=lambda: rows_as_features(facility_rows(kelurahan)),
         ),
-        alerts.history_dataset(),
+        alerts.history_dataset(kelurahan),
     ]
 
 
