@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from .. import city_settings as city_settings_module
 from ..auth import city_admin_required
+from ..dashboard import city_grid
 from ..directory import all_kelurahan, by_kecamatan, kelurahan_choices
 from ..extensions import db
 from ..forms import AppointAdminForm, EmptyForm, choices
@@ -92,6 +93,16 @@ def index():
         residents=residents,
         form=form,
     ), status
+
+
+@bp.get("/dasbor")
+@city_admin_required
+def dashboard():
+    """The city grid for Diskominfo, with the way to the adoption grid and the settings."""
+    groups, since = city_grid()
+    return render_template(
+        "public/city_dashboard.html", groups=groups, since=since, dimensions=DIMENSIONS, admin=True
+    )
 
 
 @bp.get("/adopsi")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -25,10 +24,10 @@ from markupsafe import Markup
 
 from .. import maplayers
 from ..city_settings import city_complaint_channel, core_settings, tel_href
+from ..dashboard import city_grid, kelurahan_metrics, period_start
 from ..directory import all_kelurahan, by_kecamatan
 from ..exports import csv_response, geojson_response, ics_response
 from ..extensions import csrf, limiter
-from ..formatting import WIB
 from ..geo import feature_collection, point_feature
 from ..i18n import LANG_COOKIE
 from ..pagecache import visitor_page
@@ -220,33 +219,23 @@ def open_data_download(dataset_id: str, fmt: str):
     abort(404)
 
 
-def period_start(days: int = 30, now: datetime | None = None) -> datetime:
-    """The start of the day (WIB) `days` days ago: the same all day, so cached figures
-    for a period can be shared."""
-    local = (now or datetime.now(WIB)).astimezone(WIB) - timedelta(days=days)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _plain_metrics(plugin: str, metrics: list) -> tuple[list, bool]:
-    from ..plugins import Metric
-
-    return [Metric(m.dimension, m.key, str(m.label), m.value) for m in metrics], True
-
-
 @bp.get("/k/<kelurahan_slug>/dasbor")
 def dashboard():
     since = period_start()
-    metrics = host().cached(
-        "kp_dimension_metrics",
-        g.kelurahan,
-        since.date().isoformat(),
-        _plain_metrics,
-        kelurahan=g.kelurahan,
-        since=since,
-    )
+    metrics = kelurahan_metrics(g.kelurahan, since)
     by_dimension = {key: [m for m in metrics if m.dimension == key] for key in DIMENSIONS}
     return render_template(
         "public/dashboard.html", by_dimension=by_dimension, dimensions=DIMENSIONS, since=since
+    )
+
+
+@bp.get("/dasbor")
+@visitor_page
+def city_dashboard():
+    """The public grid of the 27 kelurahan × six dimensions."""
+    groups, since = city_grid()
+    return render_template(
+        "public/city_dashboard.html", groups=groups, since=since, dimensions=DIMENSIONS
     )
 
 
