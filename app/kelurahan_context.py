@@ -1,6 +1,8 @@
 """`/k/<kelurahan_slug>/...`: the slug becomes `g.kelurahan` (and the session's tenant)
 before any view runs, and is filled back in when building URLs inside the kelurahan."""
 
+from contextlib import contextmanager
+
 from flask import Flask, abort, current_app, g
 
 from . import tenancy
@@ -33,3 +35,16 @@ def _add_kelurahan(endpoint, values) -> None:
     kelurahan = g.get("kelurahan")
     if kelurahan is not None and current_app.url_map.is_endpoint_expecting(endpoint, SLUG_ARG):
         values[SLUG_ARG] = kelurahan.slug
+
+
+@contextmanager
+def acting_in(kelurahan):
+    """Run a kelurahan's hooks from a city page as on its own pages: its tenant scope, and
+    URLs built into it (`g.kelurahan`); the page's own state comes back afterwards."""
+    kept = g.get("kelurahan")
+    g.kelurahan = kelurahan
+    try:
+        with tenancy.scoped_to(kelurahan.id):
+            yield
+    finally:
+        g.kelurahan = kept

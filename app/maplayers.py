@@ -277,6 +277,21 @@ def _find(kp, kelurahan, layer_id: str):
     return None
 
 
+def _body(kelurahan, plugin: str, layer, args) -> bytes:
+    """One kelurahan's answer for `layer`, from the cache when it has it (raises BadBBox)."""
+    key_args = json.dumps(sorted(args.items(multi=True)), ensure_ascii=False)
+    kelurahan_token, plugin_token = caching.read(
+        caching.kelurahan_stamp(kelurahan.id), caching.plugin_stamp(kelurahan.id, plugin)
+    )
+    key = f"layer:{kelurahan.id}:{layer.id}:{kelurahan_token}:{plugin_token}:{key_args}"
+    body = caching.cache.get(key)
+    if body is None:
+        bounds = current_app.config["KP_BOUNDS"]
+        body = answer_body(layer, args, bounds, plugin=plugin, kelurahan=kelurahan)
+        caching.cache.set(key, body)
+    return body
+
+
 def response(kelurahan, layer_id: str):
     """The HTTP answer for one layer with the request's arguments: GeoJSON, a 400 for a
     bad bbox, or None when the kelurahan has no such layer (the caller answers 404)."""
@@ -284,18 +299,38 @@ def response(kelurahan, layer_id: str):
     if found is None:
         return None
     plugin, layer = found
-    args = request.args
-    key_args = json.dumps(sorted(args.items(multi=True)), ensure_ascii=False)
-    kelurahan_token, plugin_token = caching.read(
-        caching.kelurahan_stamp(kelurahan.id), caching.plugin_stamp(kelurahan.id, plugin)
-    )
-    key = f"layer:{kelurahan.id}:{layer_id}:{kelurahan_token}:{plugin_token}:{key_args}"
-    body = caching.cache.get(key)
-    if body is None:
+    try:
+        body = _body(kelurahan, plugin, layer, request.args)
+    except BadBBox as exc:
+        return jsonify(error={"code": 400, "message": str(exc)}), 400
+    return current_app.response_class(body, mimetype="application/geo+json")
+
+
+def city_response(layer_id: str, kelurahan_rows: list):
+    """One layer over the whole city: each kelurahan's own answer (capped and clustered as
+    there, and cached the same), side by side. Kelurahan do not overlap, so neither do
+    their clusters. None when no kelurahan has the layer."""
+    from .kelurahan_context import acting_in
+
+    features: list = []
+    total, clustered, found_any = 0, False, False
+    for kelurahan in kelurahan_rows:
+        found = find(kelurahan, layer_id)
+        if found is None:
+            continue
+        found_any = True
+        plugin, layer = found
         try:
-            bounds = current_app.config["KP_BOUNDS"]
-            body = answer_body(layer, args, bounds, plugin=plugin, kelurahan=kelurahan)
+            with acting_in(kelurahan):
+                data = orjson.loads(_body(kelurahan, plugin, layer, request.args))
         except BadBBox as exc:
             return jsonify(error={"code": 400, "message": str(exc)}), 400
-        caching.cache.set(key, body)
+        features.extend(data["features"])
+        total += data.get("total", len(data["features"]))
+        clustered = clustered or bool(data.get("clustered"))
+    if not found_any:
+        return None
+    body = orjson.dumps(
+        {"type": "FeatureCollection", "features": features, "total": total, "clustered": clustered}
+    )
     return current_app.response_class(body, mimetype="application/geo+json")

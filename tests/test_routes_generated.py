@@ -52,6 +52,8 @@ PUBLIC = {
     "public.kelurahan_home": "each kelurahan's public home page",
     "public.search": "search inside a kelurahan",
     "public.city_search": "search across every kelurahan, from the city home",
+    "public.city_map": "the city map of every plugin's public layers",
+    "public.city_map_layer": "map data of a public layer over the whole city",
     "public.open_data": "the open data list",
     "public.open_data_download": "open data downloads",
     "public.dashboard": "the public dashboard",

@@ -30,6 +30,7 @@ from ..exports import csv_response, geojson_response, ics_response
 from ..extensions import csrf, limiter
 from ..geo import feature_collection, point_feature
 from ..i18n import LANG_COOKIE
+from ..kelurahan_context import acting_in
 from ..pagecache import visitor_page
 from ..permissions import viewer_role
 from ..plugins import DIMENSIONS, host
@@ -138,6 +139,55 @@ def _layer_specs(plugin: str, layers: list) -> tuple[list[dict], bool]:
     return [layer.as_json(maplayers.layer_url(layer)) for layer in layers], True
 
 
+def _kelurahan_layers(kelurahan) -> list[dict]:
+    """The kelurahan's layers as its home page lists them (the same cache), with URLs
+    built inside it."""
+    kept = g.get("kelurahan")
+    g.kelurahan = kelurahan  # the layers' URLs point into it
+    try:
+        return host().cached("kp_map_layers", kelurahan, "list", _layer_specs, kelurahan=kelurahan)
+    finally:
+        g.kelurahan = kept
+
+
+@bp.get("/peta")
+def city_map():
+    """Every public layer of every plugin on one map, for the whole city or one kelurahan
+    (`?kelurahan=<slug>`), each with its own switch. City-wide, a layer is served by
+    `/peta/<layer id>.geojson`, which puts each kelurahan's capped, clustered answer side
+    by side."""
+    rows = all_kelurahan()
+    chosen = next((k for k in rows if k.slug == request.args.get("kelurahan")), None)
+    layers: dict[str, dict] = {}
+    for kelurahan in [chosen] if chosen else rows:
+        own = f"/k/{kelurahan.slug}/peta/"
+        for spec in _kelurahan_layers(kelurahan):
+            if spec["id"] == "kelurahan" or spec["id"] in layers:
+                continue
+            if chosen is not None:
+                layers[spec["id"]] = spec
+            elif spec["url"].startswith(own):  # served by the core: mergeable
+                url = url_for("public.city_map_layer", layer_id=spec["id"])
+                layers[spec["id"]] = {**spec, "url": url}
+    centre = (chosen.lat, chosen.lng) if chosen and chosen.lat is not None else (-6.8883, 109.6753)
+    return render_template(
+        "public/city_map.html",
+        groups=by_kecamatan(rows),
+        chosen=chosen,
+        layers=list(layers.values()),
+        centre=centre,
+    )
+
+
+@bp.get("/peta/<layer_id>.geojson")
+def city_map_layer(layer_id: str):
+    """One layer over every kelurahan (`?bbox=` as on a kelurahan's layer)."""
+    answer = maplayers.city_response(layer_id, all_kelurahan())
+    if answer is None:
+        abort(404)
+    return answer
+
+
 @bp.get("/k/<kelurahan_slug>/peta/<layer_id>.geojson")
 def map_layer(layer_id: str):
     """Any plugin's map layer as GeoJSON: ?bbox=minLng,minLat,maxLng,maxLat and the
@@ -173,10 +223,8 @@ def city_search():
     total = 0
     if len(query) >= 2:
         kp = host()
-        kept = g.get("kelurahan")
-        try:
-            for kelurahan in all_kelurahan():
-                g.kelurahan = kelurahan  # URLs built by the plugins point into it
+        for kelurahan in all_kelurahan():
+            with acting_in(kelurahan):  # URLs built by the plugins point into it
                 hits = kp.collect(
                     "kp_search",
                     kelurahan,
@@ -184,15 +232,13 @@ def city_search():
                     query=query,
                     limit=CITY_HITS_PER_KELURAHAN,
                 )[:CITY_HITS_PER_KELURAHAN]
-                if not hits:
-                    continue
-                kinds: dict[str, list] = {}
-                for hit in hits:
-                    kinds.setdefault(str(hit.kind or ""), []).append(hit)
-                found.append((kelurahan, list(kinds.items())))
-                total += len(hits)
-        finally:
-            g.kelurahan = kept
+            if not hits:
+                continue
+            kinds: dict[str, list] = {}
+            for hit in hits:
+                kinds.setdefault(str(hit.kind or ""), []).append(hit)
+            found.append((kelurahan, list(kinds.items())))
+            total += len(hits)
     return render_template("public/city_search.html", query=query, found=found, total=total)
 
 
