@@ -78,10 +78,35 @@ def kp_dimension_metrics(kelurahan, since):
         )
         or 0
     )
+    groups = url_for("groups.index", kelurahan_slug=kelurahan.slug)
     return [
-        Metric("society", "groups", _l("Kelompok masyarakat"), total),
-        Metric("society", "groups_verified", _l("Kelompok terverifikasi"), verified),
-        Metric("society", "group_members", _l("Anggota kelompok"), members),
+        Metric(
+            "society",
+            "groups",
+            _l("Kelompok masyarakat"),
+            total,
+            _l("Kelompok masyarakat yang terdaftar di kelurahan, terverifikasi atau belum."),
+            over_period=False,
+            url=groups,
+        ),
+        Metric(
+            "society",
+            "groups_verified",
+            _l("Kelompok terverifikasi"),
+            verified,
+            _l("Kelompok yang sudah diverifikasi petugas kelurahan."),
+            over_period=False,
+            url=groups,
+        ),
+        Metric(
+            "society",
+            "group_members",
+            _l("Anggota kelompok"),
+            members,
+            _l("Keanggotaan aktif di semua kelompok kelurahan (satu orang dihitung per kelompok)."),
+            over_period=False,
+            url=groups,
+        ),
     ]
 
 

@@ -6,7 +6,7 @@ column even where no plugin serves it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -14,8 +14,10 @@ from sqlalchemy import select
 from .directory import all_kelurahan, by_kecamatan
 from .extensions import db
 from .formatting import WIB
+from .kelurahan_context import acting_in
 from .metrics import month_of
 from .models import MetricSnapshot
+from .plugins import CORE_PLUGIN as CORE
 from .plugins import DIMENSIONS, Metric, host
 
 
@@ -24,6 +26,7 @@ class Figure:
     label: str
     value: int
     before: int | None  # last month's kept value, when a snapshot has it
+    metric: Metric | None = None
 
     @property
     def change(self) -> int | None:
@@ -45,7 +48,10 @@ def period_start(days: int = 30, now: datetime | None = None) -> datetime:
 
 def plain_metrics(plugin: str, metrics: list) -> tuple[list, bool]:
     """Metrics with their labels as text: what the per-kelurahan cache keeps."""
-    return [Metric(m.dimension, m.key, str(m.label), m.value) for m in metrics], True
+    return [
+        replace(m, label=str(m.label), definition=str(m.definition), unit=str(m.unit))
+        for m in metrics
+    ], True
 
 
 def kelurahan_metrics(kelurahan, since: datetime) -> list[Metric]:
@@ -78,10 +84,17 @@ def city_grid(now: datetime | None = None):
             manifest = kp.manifests.get(plugin_id)
             if manifest is not None:
                 cells[manifest.dimension].plugins.append(manifest)
-        for metric in kelurahan_metrics(kelurahan, since):
+        with acting_in(kelurahan):  # links built by the plugins point into it
+            metrics = kelurahan_metrics(kelurahan, since)
+        for metric in metrics:
             if metric.dimension in cells:
                 cells[metric.dimension].figures.append(
-                    Figure(metric.label, metric.value, before.get((kelurahan.id, metric.key)))
+                    Figure(
+                        metric.label,
+                        metric.value,
+                        before.get((kelurahan.id, metric.key)),
+                        metric,
+                    )
                 )
         rows.append((kelurahan, cells))
     grouped = by_kecamatan([k for k, _ in rows])
@@ -90,3 +103,27 @@ def city_grid(now: datetime | None = None):
         {name: [(k, cells_of[k.id]) for k in members] for name, members in grouped.items()},
         since,
     )
+
+
+def definitions() -> list[tuple[str, list[Metric]]]:
+    """Every figure the dashboards show, by dimension: label, definition, unit, which way is
+    better, and whether it counts over the period. Read from the first kelurahan where each
+    plugin is switched on (the same cached answers); the values are not shown."""
+    kp = host()
+    seen: dict[str, Metric] = {}
+    wanted = {CORE} | {pid for pid in kp.manifests if kp.enabled_kelurahan_ids(pid)}
+    since = period_start()
+    for kelurahan in all_kelurahan():
+        if not wanted:
+            break
+        on = {CORE, *kp.enabled_ids(kelurahan)} & wanted
+        if not on:
+            continue
+        with acting_in(kelurahan):
+            for metric in kelurahan_metrics(kelurahan, since):
+                seen.setdefault(metric.key, metric)
+        wanted -= on
+    return [
+        (key, sorted((m for m in seen.values() if m.dimension == key), key=lambda m: m.label))
+        for key in DIMENSIONS
+    ]

@@ -167,15 +167,22 @@ def kp_map_layers(kelurahan: Kelurahan) -> list[MapLayer]:
 def kp_dimension_metrics(kelurahan: Kelurahan, since: datetime) -> list[Metric]:
     """Return figures for the six-dimension dashboards.
 
-    Called for each kelurahan on the kelurahan and city dashboards; `since` is the start
-    of the period (UTC, a day's start). Each metric names its dimension; values are
-    integers. Answers are cached like widgets, until the plugin emits an event.
+    Called for each kelurahan on the kelurahan and city dashboards, by `flask kp metrics
+    snapshot` (kept per month for trends) and for the definitions page; `since` is the
+    start of the period (UTC, a day's start). Each metric names its dimension; values are
+    integers. Give each its `definition` (what exactly is counted), its `unit`, whether
+    higher is better, whether it counts over the period or is a state now, and the `url`
+    of the rows behind it (build it with `kelurahan_slug=kelurahan.slug`): no figure on a
+    dashboard without a way to check it. Answers are cached like widgets, until the
+    plugin emits an event.
 
     Example::
 
         @hookimpl
         def kp_dimension_metrics(kelurahan, since):
-            return [Metric("governance", "notices", _l("Pengumuman"), count_since(since))]
+            return [Metric("governance", "notices", _l("Pengumuman"), count_since(since),
+                           _l("Pengumuman yang terbit sejak awal periode."),
+                           url=url_for("notices.index", kelurahan_slug=kelurahan.slug))]
     """
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from .directory import all_kelurahan
 from .extensions import db
 from .formatting import WIB
+from .kelurahan_context import acting_in
 from .models import MetricSnapshot, utcnow
 from .plugins import host
 
@@ -33,7 +34,7 @@ def snapshot(now: datetime | None = None) -> int:
     kp = host()
     stored = 0
     for kelurahan in all_kelurahan():
-        with force_locale("id"):
+        with force_locale("id"), acting_in(kelurahan):
             answers = [
                 (plugin, metric.dimension, metric.key, str(metric.label), int(metric.value))
                 for plugin, metrics in kp.collect_by_plugin(

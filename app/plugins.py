@@ -292,10 +292,21 @@ class MapLayer:
 
 @dataclass(frozen=True)
 class Metric:
+    """A figure of a dashboard. `label` names it; `definition` says exactly what is counted
+    (shown on hover and on the definitions page); `unit` is "%" or a word ("hari kerja",
+    "kg"), empty for a count; `higher_is_better` is None where neither way is better;
+    `over_period` is False for a state now (open reports) rather than a count since the
+    period's start; `url` is the page or export holding the rows behind the figure."""
+
     dimension: str
     key: str
     label: Any
     value: int
+    definition: Any = ""
+    unit: str = ""
+    higher_is_better: bool | None = True
+    over_period: bool = True
+    url: str | None = None
 
 
 @dataclass(frozen=True)

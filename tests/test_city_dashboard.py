@@ -52,10 +52,8 @@ def test_the_grid_has_every_kelurahan_and_dimension_and_the_figures_of_each(app,
     assert page.count('<th scope="row">') == total == 27
     kauman = row_of(page, "Kauman")
     assert ">Fasilitas & lingkungan</p>" in html.unescape(kauman)
-    assert (
-        '<strong>50</strong> Fasilitas umum dalam kondisi baik (%) <span class="hint">(+10)</span>'
-        in kauman
-    )
+    figure = '<a href="/k/kauman/fasilitas/"><strong>50%</strong></a>'
+    assert figure in kauman and '<span class="hint">(+10)</span>' in kauman
     medono = row_of(page, "Medono")
     assert "Fasilitas umum dalam kondisi baik" not in medono
     assert medono.count("Belum ada layanan") == 5  # Smart Society shows the groups' figures
@@ -85,3 +83,38 @@ def test_the_grid_costs_the_same_queries_with_more_data(app, client, factory):
         return counter.n
 
     assert statements(2) == statements(12)
+
+
+def test_every_figure_says_what_it_counts_and_where_its_rows_are(app, client):
+    """No figure without a definition and a way to check it: with every plugin on, each
+    metric has a definition, and a link that opens (200) for a visitor."""
+    from app.dashboard import kelurahan_metrics, period_start
+    from app.kelurahan_context import acting_in
+    from app.plugins import host
+
+    k = kelurahan("kauman")
+    for plugin_id in host().manifests:
+        enable_plugin(app, plugin_id, "kauman")
+    with app.test_request_context("/dasbor"), acting_in(k):
+        metrics = kelurahan_metrics(k, period_start())
+    keys = {m.key for m in metrics}
+    assert {"groups", "reports_received", "facilities_good_share", "services_requests"} <= keys
+    for metric in metrics:
+        assert str(metric.definition), metric.key
+        assert metric.url and client.get(metric.url).status_code == 200, metric.key
+        assert metric.dimension in DIMENSIONS
+
+
+def test_the_definitions_page_and_the_linked_figures(app, client):
+    from tests.facilities.facilities_helpers import make_facility
+
+    enable_plugin(app, "facilities", "kauman")
+    make_facility(name="Balai", condition="baik")
+    page = text(client.get("/dasbor/definisi"))
+    assert "Fasilitas umum dalam kondisi baik (%)" in page
+    assert "yang kondisinya baik menurut pemeriksaan terakhir" in page
+    assert "Angka keadaan saat ini" in page and "lebih tinggi lebih baik" in page
+    grid = row_of(text(client.get("/dasbor")), "Kauman")
+    assert '<a href="/k/kauman/fasilitas/"><strong>100%</strong></a>' in grid
+    own = text(client.get("/k/kauman/dasbor"))
+    assert 'href="/dasbor/definisi"' in own

@@ -58,6 +58,7 @@ PUBLIC = {
     "public.open_data_download": "open data downloads",
     "public.dashboard": "the public dashboard",
     "public.city_dashboard": "the public city grid: 27 kelurahan × six dimensions",
+    "public.metric_definitions": "what each dashboard figure counts",
     "public.map_layer": "map data of any plugin's public layer",
     "moved": "a plugin's former URL, redirected permanently to its current one",
     "public.set_language": "choosing a language works before signing in",

@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from .. import maplayers
 from ..city_settings import city_complaint_channel, core_settings, tel_href
-from ..dashboard import city_grid, kelurahan_metrics, period_start
+from ..dashboard import city_grid, definitions, kelurahan_metrics, period_start
 from ..directory import all_kelurahan, by_kecamatan
 from ..exports import csv_response, geojson_response, ics_response
 from ..extensions import csrf, limiter
@@ -282,6 +282,15 @@ def city_dashboard():
     groups, since = city_grid()
     return render_template(
         "public/city_dashboard.html", groups=groups, since=since, dimensions=DIMENSIONS
+    )
+
+
+@bp.get("/dasbor/definisi")
+@visitor_page
+def metric_definitions():
+    """What each dashboard figure counts, by dimension."""
+    return render_template(
+        "public/metric_definitions.html", groups=definitions(), dimensions=DIMENSIONS
     )
 
 

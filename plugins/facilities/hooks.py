@@ -134,19 +134,45 @@ def kp_dimension_metrics(kelurahan, since):
             Booking.status == BookingStatus.APPROVED,
         )
     )
+    directory = url_for("facilities.index", kelurahan_slug=kelurahan.slug)
     return [
         Metric(
             "living",
             "facilities_good_share",
             _l("Fasilitas umum dalam kondisi baik (%)"),
             round(100 * counts.get(Condition.GOOD.value, 0) / total) if total else 0,
+            _l(
+                "Dari fasilitas yang masih dipakai, yang kondisinya baik menurut pemeriksaan "
+                "terakhir, saat ini."
+            ),
+            unit="%",
+            over_period=False,
+            url=directory,
         ),
-        Metric("living", "facilities_bookings", _l("Pemesanan fasilitas disetujui"), bookings or 0),
+        Metric(
+            "living",
+            "facilities_bookings",
+            _l("Pemesanan fasilitas disetujui"),
+            bookings or 0,
+            _l(
+                "Pemesanan balai, gedung dan lapangan yang diajukan sejak awal periode dan "
+                "disetujui petugas."
+            ),
+            higher_is_better=None,
+            url=directory,
+        ),
         Metric(
             "living",
             "facilities_active_alerts",
             _l("Peringatan aktif"),
             alerts.active_count(kelurahan),
+            _l(
+                "Peringatan (rob, banjir, pohon tumbang, listrik padam, air PDAM mati) yang "
+                "sedang berlaku saat ini."
+            ),
+            higher_is_better=None,
+            over_period=False,
+            url=url_for("facilities.alerts", kelurahan_slug=kelurahan.slug),
         ),
     ]
 

@@ -153,20 +153,48 @@ def kp_dimension_metrics(kelurahan, since):
     )
     decided = row[3]
     share = round(100 * row[2] / decided) if decided else 0
+    listing = url_for("proposals.index", kelurahan_slug=kelurahan.slug)
     return [
-        Metric("governance", "proposals_cycle", _l("Usulan warga siklus ini"), row[0]),
-        Metric("governance", "proposals_supports", _l("Dukungan warga siklus ini"), int(row[1])),
+        Metric(
+            "governance",
+            "proposals_cycle",
+            _l("Usulan warga siklus ini"),
+            row[0],
+            _l("Usulan warga yang terbit dalam siklus Musrenbang yang sedang berjalan."),
+            over_period=False,
+            url=listing,
+        ),
+        Metric(
+            "governance",
+            "proposals_supports",
+            _l("Dukungan warga siklus ini"),
+            int(row[1]),
+            _l("Dukungan warga terverifikasi untuk usulan siklus yang sedang berjalan."),
+            over_period=False,
+            url=listing,
+        ),
         Metric(
             "governance",
             "proposals_participants",
             _l("Warga yang ikut mengusulkan atau mendukung"),
             int(took_part or 0),
+            _l(
+                "Warga berbeda yang menulis usulan atau memberi dukungan dalam siklus yang "
+                "sedang berjalan."
+            ),
+            over_period=False,
+            url=listing,
         ),
         Metric(
             "governance",
             "proposals_accepted_pct",
             _l("Usulan diterima dari yang diputuskan (%)"),
             share,
+            _l("Dari usulan siklus berjalan yang sudah diputuskan, yang diterima."),
+            unit="%",
+            higher_is_better=None,
+            over_period=False,
+            url=listing,
         ),
     ]
 

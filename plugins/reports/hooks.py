@@ -107,10 +107,42 @@ def kp_dimension_metrics(kelurahan, since):
     fixed = count_rows(
         _public(kelurahan).where(Report.status == "selesai", Report.closed_at >= since)
     )
+    listing = url_for("reports.index", kelurahan_slug=kelurahan.slug)
+    figures = url_for("reports.statistics", kelurahan_slug=kelurahan.slug)
     metrics = [
-        Metric("society", "reports_received", _l("Laporan warga masuk"), received),
-        Metric("society", "reports_open", _l("Laporan warga masih terbuka"), open_now),
-        Metric("society", "reports_fixed", _l("Laporan warga selesai"), fixed),
+        Metric(
+            "society",
+            "reports_received",
+            _l("Laporan warga masuk"),
+            received,
+            _l(
+                "Laporan yang masuk sejak awal periode, dari situs dan dari Open311, tanpa yang "
+                "disembunyikan moderasi."
+            ),
+            higher_is_better=None,
+            url=listing,
+        ),
+        Metric(
+            "society",
+            "reports_open",
+            _l("Laporan warga masih terbuka"),
+            open_now,
+            _l(
+                "Laporan yang saat ini belum selesai, belum ditolak dan belum dinyatakan tidak "
+                "dapat ditangani."
+            ),
+            higher_is_better=False,
+            over_period=False,
+            url=listing,
+        ),
+        Metric(
+            "society",
+            "reports_fixed",
+            _l("Laporan warga selesai"),
+            fixed,
+            _l("Laporan yang ditandai selesai sejak awal periode."),
+            url=figures,
+        ),
     ]
     median = medians(kelurahan.id, "response", since=since).get(("all", ""))
     if median is not None:  # no response in the period: no figure rather than a false 0
@@ -120,6 +152,13 @@ def kp_dimension_metrics(kelurahan, since):
                 "reports_median_response_days",
                 _l("Median hari sampai laporan ditanggapi"),
                 round(median),
+                _l(
+                    "Median hari dari laporan masuk sampai tanggapan pertama petugas, untuk "
+                    "laporan yang ditanggapi dalam periode."
+                ),
+                unit=_l("hari"),
+                higher_is_better=False,
+                url=figures,
             )
         )
     return metrics

@@ -148,19 +148,38 @@ def kp_dimension_metrics(kelurahan, since):
         )
     )
     days, within = _ready_days(kelurahan, since)
+    times = url_for("services.service_times", kelurahan_slug=kelurahan.slug)
     return [
-        Metric("governance", "services_requests", _l("Permohonan surat daring"), requests or 0),
+        Metric(
+            "governance",
+            "services_requests",
+            _l("Permohonan surat daring"),
+            requests or 0,
+            _l("Permohonan surat yang diajukan warga secara daring sejak awal periode."),
+            higher_is_better=None,
+            url=times,
+        ),
         Metric(
             "governance",
             "services_within_target",
             _l("Surat selesai tepat waktu (%)"),
             round(100 * sum(within) / len(within)) if within else 0,
+            _l("Dari surat yang siap dalam periode, yang siap dalam target hari kerja jenisnya."),
+            unit="%",
+            url=times,
         ),
         Metric(
             "governance",
             "services_median_days",
             _l("Median waktu layanan surat (hari kerja)"),
             round(_median(days)) if days else 0,
+            _l(
+                "Median hari kerja dari permohonan lengkap sampai surat siap, untuk surat yang "
+                "siap dalam periode."
+            ),
+            unit=_l("hari kerja"),
+            higher_is_better=False,
+            url=times,
         ),
     ]
 

@@ -134,14 +134,37 @@ def kp_dimension_metrics(kelurahan, since):
         )
     )
     published = count_rows(select(Destination.id).where(_published(Destination, kelurahan)))
+    guide = url_for("tourism.index", kelurahan_slug=kelurahan.slug)
     return [
-        Metric("branding", "tourism_destinations", _l("Destinasi wisata terbit"), published),
-        Metric("branding", "tourism_events_month", _l("Acara wisata bulan ini"), len(in_month)),
+        Metric(
+            "branding",
+            "tourism_destinations",
+            _l("Destinasi wisata terbit"),
+            published,
+            _l("Destinasi wisata yang terbit (sudah ditinjau) saat ini."),
+            over_period=False,
+            url=guide,
+        ),
+        Metric(
+            "branding",
+            "tourism_events_month",
+            _l("Acara wisata bulan ini"),
+            len(in_month),
+            _l("Jadwal acara wisata yang berlangsung dalam bulan kalender ini (WIB)."),
+            over_period=False,
+            url=url_for("tourism.calendar", kelurahan_slug=kelurahan.slug),
+        ),
         Metric(
             "branding",
             "tourism_views_month",
             _l("Kunjungan halaman wisata bulan ini"),
             int(views or 0),
+            _l(
+                "Kunjungan orang ke halaman destinasi dan acara bulan ini, sekali per pengunjung "
+                "per hari, tanpa bot."
+            ),
+            over_period=False,
+            url=guide,
         ),
     ]
 

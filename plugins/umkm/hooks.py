@@ -146,19 +146,37 @@ def kp_dimension_metrics(kelurahan, since):
             ProductMonthlyStat.product_id.in_(_public_ids(kelurahan)),
         )
     )
+    catalogue = url_for("umkm.catalogue", kelurahan_slug=kelurahan.slug)
     return [
-        Metric("economy", "umkm_shops", _l("Toko UMKM aktif"), count_rows(_shops(kelurahan))),
+        Metric(
+            "economy",
+            "umkm_shops",
+            _l("Toko UMKM aktif"),
+            count_rows(_shops(kelurahan)),
+            _l("Toko kelompok UMKM yang buka dan disetujui kelurahan, saat ini."),
+            over_period=False,
+            url=catalogue,
+        ),
         Metric(
             "economy",
             "umkm_products",
             _l("Produk UMKM yang tampil"),
             count_rows(_public_ids(kelurahan)),
+            _l("Produk yang tampil di katalog saat ini (toko buka, produk disetujui)."),
+            over_period=False,
+            url=catalogue,
         ),
         Metric(
             "economy",
             "umkm_wa_clicks_month",
             _l("Klik Pesan via WhatsApp bulan ini"),
             int(clicks or 0),
+            _l(
+                "Klik tombol Pesan via WhatsApp pada produk bulan ini, sekali per pengunjung per "
+                "produk per hari."
+            ),
+            over_period=False,
+            url=catalogue,
         ),
     ]
 

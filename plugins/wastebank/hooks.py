@@ -141,30 +141,47 @@ def kp_dimension_metrics(kelurahan, since):
     # Kg per WIB calendar month, the unit the reports use; `since` bounds the second figure.
     now = datetime.now(UTC)
     start, end = this_month(now)
+    units = url_for("wastebank.index", kelurahan_slug=kelurahan.slug)
     return [
         Metric(
             "environment",
             "wastebank_kg_month",
             _l("Kg sampah terpilah ditabung bulan ini"),
             _kg(grams_diverted(kelurahan.id, start, end)),
+            _l(
+                "Berat sampah terpilah yang ditabung nasabah di semua unit bulan kalender ini "
+                "(WIB), dikurangi koreksi."
+            ),
+            unit="kg",
+            over_period=False,
+            url=units,
         ),
         Metric(
             "environment",
             "wastebank_kg_since",
             _l("Kg sampah terpilah ditabung dalam periode"),
             _kg(grams_diverted(kelurahan.id, since, now + timedelta(seconds=1))),
+            _l("Berat sampah terpilah yang ditabung nasabah di semua unit sejak awal periode."),
+            unit="kg",
+            url=units,
         ),
         Metric(
             "environment",
             "wastebank_active_members",
             _l("Nasabah bank sampah aktif (90 hari)"),
             int(active_members(kelurahan.id, now)),
+            _l("Nasabah yang menabung paling sedikit sekali dalam 90 hari terakhir."),
+            over_period=False,
+            url=units,
         ),
         Metric(
             "environment",
             "wastebank_units",
             _l("Unit bank sampah"),
             count_rows(select(Unit.id).where(Unit.kelurahan_id == kelurahan.id)),
+            _l("Unit bank sampah yang dikelola kelompok (KSM) di kelurahan, saat ini."),
+            over_period=False,
+            url=units,
         ),
     ]
 

@@ -33,7 +33,16 @@ __all__ = [
 @hookimpl
 def kp_dimension_metrics(kelurahan, since):
     recent = count_rows(select(Notice).where(Notice.created_at >= since))
-    return [Metric("governance", "notices_recent", _l("Pengumuman baru"), recent)]
+    return [
+        Metric(
+            "governance",
+            "notices_recent",
+            _l("Pengumuman baru"),
+            recent,
+            _l("Pengumuman yang terbit sejak awal periode."),
+            url=url_for("notices.index", kelurahan_slug=kelurahan.slug),
+        )
+    ]
 
 
 @hookimpl
