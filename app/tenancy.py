@@ -40,6 +40,8 @@ UNSCOPED_TABLES = {
     "media": "uploads are found by path when served; a logo may predate its kelurahan link",
     "place": "the gazetteer's city-wide reference places have no kelurahan, and every "
     "kelurahan searches them; app.gazetteer and the admin page filter by hand",
+    "metric_snapshot": "public figures the city grid reads for all 27 kelurahan at once; "
+    "written by `flask kp metrics snapshot` for each kelurahan by its id",
 }
 
 SCOPE_KEY = "kp_kelurahan_id"
