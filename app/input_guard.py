@@ -22,8 +22,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1  # PostgreSQL BIGINT, SQLite INTEGER
-_ASCII_ID = re.compile(r"[0-9]{1,19}")
+# Every id column is an INTEGER: 32 bits on PostgreSQL (a larger value is a DataError, a
+# 500), 64 on SQLite. An id beyond it cannot exist: parse it as none at all.
+MAX_ID = 2**31 - 1
+_ASCII_ID = re.compile(r"[0-9]{1,10}")
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -33,7 +35,7 @@ class HostileInput(BadRequest):
 
 def parse_id(raw) -> int | None:
     """A row id written in ASCII digits that fits the database's integer, else None.
-    Python's int() alone accepts "١٢٣", "１２", " 7 ", "1_0" and numbers beyond 2^63."""
+    Python's int() alone accepts "١٢٣", "１２", " 7 ", "1_0" and numbers beyond 2^31."""
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw if 0 <= raw <= MAX_ID else None
     if not isinstance(raw, str) or not _ASCII_ID.fullmatch(raw):

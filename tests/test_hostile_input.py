@@ -643,7 +643,9 @@ def test_lone_surrogates_never_reach_a_view(app):
     [
         ("42", 42),
         ("0", 0),
-        ("9223372036854775807", 2**63 - 1),
+        ("2147483647", 2**31 - 1),
+        ("2147483648", None),
+        ("1000000000000", None),
         ("9223372036854775808", None),
         ("9" * 20, None),
         ("١٢٣", None),
@@ -657,15 +659,15 @@ def test_lone_surrogates_never_reach_a_view(app):
         (True, None),
     ],
 )
-def test_parse_id_takes_ascii_digits_within_bigint(raw, expected):
+def test_parse_id_takes_ascii_digits_within_an_integer_column(raw, expected):
     from app.input_guard import parse_id
 
     assert parse_id(raw) == expected
 
 
-def test_ids_in_urls_are_ascii_digits_within_bigint(client, login_as, app, factory):
-    """int() accepts "١٢٣" and Werkzeug's \\d matches it; 20 digits overflow the database's
-    integer (OverflowError on SQLite, a DataError on PostgreSQL): 404, never 500."""
+def test_ids_in_urls_are_ascii_digits_within_an_integer_column(client, login_as, app, factory):
+    """int() accepts "١٢٣" and Werkzeug's \\d matches it; 2^31 overflows PostgreSQL's
+    INTEGER (a DataError) and 20 digits SQLite's (OverflowError): 404, never 500."""
     from tests.conftest import enable_plugin
 
     enable_plugin(app, "reports", "kauman")
@@ -673,7 +675,7 @@ def test_ids_in_urls_are_ascii_digits_within_bigint(client, login_as, app, facto
     login_as("admin", "kauman")
     group = factory.group("kauman")
     assert client.get(f"/k/kauman/kelompok/{group.id}").status_code == 200
-    for bad in ("١", "１", "9" * 20, str(2**63)):
+    for bad in ("١", "１", "9" * 20, str(2**63), str(2**31), "1000000000000"):
         for url in (
             f"/k/kauman/kelompok/{bad}",
             f"/k/kauman/laporan/{bad}",
