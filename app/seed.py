@@ -172,7 +172,19 @@ def seed_demo() -> list[tuple[str, str, str]]:
     switch_on_builtin_plugins(kauman)
     switch_on_demo_kelurahan()
     seed_plugin_demos()
+    backfill_demo_trends()
     return [(role, email, DEMO_PASSWORDS[role]) for role, email, _name in accounts]
+
+
+def backfill_demo_trends() -> None:
+    """Snapshots of the last twelve months and this one, so the demo's trend pages and
+    monthly report have something to draw (`flask kp metrics snapshot --month` for each)."""
+    from flask import current_app
+
+    from .metrics import backfill
+
+    with current_app.test_request_context(), tenancy.all_kelurahan():
+        backfill()
 
 
 def switch_on_builtin_plugins(kelurahan: Kelurahan) -> None:

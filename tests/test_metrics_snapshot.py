@@ -5,13 +5,14 @@ survives data that changes later."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
-from conftest import enable_plugin, kelurahan
+from conftest import count, enable_plugin, kelurahan
 from sqlalchemy import select
 
 from app.extensions import db as _db
-from app.metrics import month_of
+from app.formatting import WIB
+from app.metrics import add_months, month_of, month_start
 from app.models import MetricSnapshot
 
 
@@ -24,8 +25,8 @@ def figures(slug: str, month: date) -> dict[str, int]:
     return {row.key: row.value for row in rows}
 
 
-def run(app) -> str:
-    result = app.test_cli_runner().invoke(args=["kp", "metrics", "snapshot"])
+def run(app, *options: str) -> str:
+    result = app.test_cli_runner().invoke(args=["kp", "metrics", "snapshot", *options])
     assert result.exit_code == 0, result.output
     _db.session.expire_all()
     return result.output
@@ -75,3 +76,98 @@ def test_the_snapshot_keeps_this_months_figures_once_and_leaves_past_months(app,
     assert sorted((r.month, r.value) for r in rows) == [(last_year, 20), (month, 67)]
     label = next(r.label for r in rows if r.month == month)
     assert label == "Fasilitas umum dalam kondisi baik (%)"  # Indonesian, whatever the locale
+
+
+# -- a past month, on demand ---------------------------------------------------------------------
+
+
+def add_notice(slug: str, at: datetime) -> None:
+    from kp_notices import Notice
+
+    _db.session.add(
+        Notice(kelurahan_id=kelurahan(slug).id, title="Posyandu", body="-", created_at=at)
+    )
+    _db.session.commit()
+
+
+def middle_of(month: date) -> datetime:
+    return datetime.combine(month.replace(day=15), time(12), WIB)
+
+
+def test_a_past_month_gets_its_figures_over_the_period_and_never_a_state(app, factory):
+    enable_plugin(app, "notices", "kauman")
+    this_month = month_of()
+    past = add_months(this_month, -3)
+    add_notice("kauman", middle_of(past))
+    add_notice("kauman", middle_of(past))
+    add_notice("kauman", middle_of(add_months(past, 1)))  # the next month: not counted
+    add_notice("kauman", month_start(past) - timedelta(seconds=1))  # the month before
+    factory.group("kauman", name="Batik Kauman")  # a state figure: groups now
+    # A state figure an earlier run of that month kept stays as it was.
+    _db.session.add(
+        MetricSnapshot(
+            kelurahan_id=kelurahan("kauman").id,
+            month=past,
+            plugin_id="core",
+            dimension="society",
+            key="group_members",
+            label="Anggota kelompok",
+            value=7,
+        )
+    )
+    _db.session.commit()
+
+    output = run(app, "--month", f"{past:%Y-%m}")
+    assert f"over the period kept for {past:%Y-%m}" in output
+    kept = figures("kauman", past)
+    assert kept["notices_recent"] == 2
+    assert "groups" not in kept  # how many groups there were then is not known
+    assert kept["group_members"] == 7
+    assert figures("kauman", this_month) == {}  # the current month is not touched
+
+    add_notice("kauman", middle_of(past))
+    run(app, "--month", f"{past:%Y-%m}")  # again: replaced, not added
+    assert figures("kauman", past)["notices_recent"] == 3
+    assert count(MetricSnapshot, MetricSnapshot.key == "notices_recent") == 1  # kauman only
+
+
+def test_the_month_option_refuses_what_is_not_a_past_or_current_month(app):
+    runner = app.test_cli_runner()
+    future = add_months(month_of(), 1)
+    for value in ("2026-13", "26-11", "2026-1", "२०२६-११", "2026-11-01", "", f"{future:%Y-%m}"):
+        result = runner.invoke(args=["kp", "metrics", "snapshot", "--month", value])
+        assert result.exit_code == 2, (value, result.output)
+        assert "--month" in result.output
+    assert count(MetricSnapshot) == 0
+    result = runner.invoke(args=["kp", "metrics", "snapshot", "--help"])
+    assert "cannot be known for the past" in " ".join(result.output.split())
+
+
+def test_the_current_month_given_as_month_is_an_ordinary_run(app, factory):
+    factory.group("kauman", name="Batik Kauman")
+    assert "kept for this month" in run(app, "--month", f"{month_of():%Y-%m}")
+    assert figures("kauman", month_of())["groups"] == 1
+
+
+def test_the_demo_backfill_keeps_twelve_past_months_and_this_one(app):
+    from app.metrics import backfill
+
+    enable_plugin(app, "notices", "kauman")
+    this_month = month_of()
+    for n in range(0, 14):
+        add_notice("kauman", middle_of(add_months(this_month, -n)))
+    with app.test_request_context():
+        backfill()
+    _db.session.expire_all()
+    rows = _db.session.execute(
+        select(MetricSnapshot.month, MetricSnapshot.value).where(
+            MetricSnapshot.key == "notices_recent",
+            MetricSnapshot.kelurahan_id == kelurahan("kauman").id,
+        )
+    ).all()
+    assert sorted(rows) == [(add_months(this_month, -n), 1) for n in range(12, -1, -1)]
+    # State figures only for the current month.
+    months = _db.session.scalars(
+        select(MetricSnapshot.month).where(MetricSnapshot.key == "groups").distinct()
+    ).all()
+    assert months == [this_month]

@@ -5,16 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from .. import audit
 from .. import city_settings as city_settings_module
+from .. import index as city_index
 from ..auth import city_admin_required
-from ..dashboard import city_grid
+from ..dashboard import PERIODS, city_grid, definitions, requested_period
 from ..directory import all_kelurahan, by_kecamatan, kelurahan_choices
 from ..extensions import db
-from ..forms import AppointAdminForm, EmptyForm, choices
+from ..forms import REQUIRED, AppointAdminForm, EmptyForm, choices
 from ..models import (
     AuditEntry,
     Kelurahan,
@@ -30,6 +34,58 @@ from ..plugins import DIMENSIONS, host
 from .account import find_user
 
 bp = Blueprint("city", __name__, url_prefix="/kota")
+
+WEIGHT_RANGE = _l("Isi bilangan bulat dari 0 sampai 10.")
+
+
+class WeightField(IntegerField):
+    """A weight of the index: its parse error in Indonesian, what was typed kept."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None
+            raise ValueError(REQUIRED)
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(WEIGHT_RANGE) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:  # said once: not again by the range check
+            raise StopValidation()
+
+
+def weight_field(key: str) -> str:
+    return f"bobot_{key}"
+
+
+def index_weights_form(metrics, current: dict[str, int]) -> FlaskForm:
+    """A form with one weight per figure, named `bobot_<metric key>`."""
+
+    class IndexWeightsForm(FlaskForm):
+        pass
+
+    for metric in metrics:
+        direction = (
+            _l("lebih tinggi lebih baik")
+            if metric.higher_is_better
+            else _l("lebih rendah lebih baik")
+        )
+        setattr(
+            IndexWeightsForm,
+            weight_field(metric.key),
+            WeightField(
+                metric.label,
+                validators=[
+                    InputRequired(message=REQUIRED),
+                    NumberRange(city_index.MIN_WEIGHT, city_index.MAX_WEIGHT, message=WEIGHT_RANGE),
+                ],
+                default=current.get(metric.key, city_index.DEFAULT_WEIGHT),
+                description=direction,
+                render_kw={"min": city_index.MIN_WEIGHT, "max": city_index.MAX_WEIGHT, "step": 1},
+            ),
+        )
+    return IndexWeightsForm()
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -98,11 +154,40 @@ def index():
 @bp.get("/dasbor")
 @city_admin_required
 def dashboard():
-    """The city grid for Diskominfo, with the way to the adoption grid and the settings."""
-    groups, since = city_grid()
+    """The city grid for Diskominfo, with the way to the adoption grid and the index
+    weights; `?periode=` as on the public grid."""
+    groups, chosen = city_grid(requested_period())
     return render_template(
-        "public/city_dashboard.html", groups=groups, since=since, dimensions=DIMENSIONS, admin=True
+        "public/city_dashboard.html",
+        groups=groups,
+        period=chosen,
+        periods=PERIODS,
+        dimensions=DIMENSIONS,
+        admin=True,
     )
+
+
+@bp.route("/indeks", methods=["GET", "POST"])
+@city_admin_required
+def index_weights():
+    """The weight of each figure in the Kelurahan Pintar index (app/index.py): a whole
+    number from 0 to 10 per figure that has a better direction, city-wide, audited."""
+    groups = [(key, [m for m in metrics if city_index.counts(m)]) for key, metrics in definitions()]
+    metrics = [m for _, ms in groups for m in ms]
+    form = index_weights_form(metrics, city_index.weights([m.key for m in metrics]))
+    if form.validate_on_submit():
+        new = {m.key: int(form[weight_field(m.key)].data) for m in metrics}
+        changed = city_index.save_weights(new)
+        db.session.commit()
+        flash(_("Bobot indeks disimpan.") if changed else _("Tidak ada yang berubah."), "success")
+        return redirect(url_for("city.index_weights"))
+    return render_template(
+        "city/index_weights.html",
+        form=form,
+        groups=[(key, ms) for key, ms in groups if ms],
+        dimensions=DIMENSIONS,
+        field_name=weight_field,
+    ), (422 if form.errors else 200)
 
 
 @bp.get("/adopsi")
@@ -199,3 +284,19 @@ def audit_log():
     names = {k.id: k.name for k in all_kelurahan()}
     lines = audit.describe(pagination.items)
     return render_template("city/audit.html", pagination=pagination, names=names, lines=lines)
+
+
+@bp.get("/laporan")
+@city_admin_required
+def monthly_report():
+    """The monthly report for the Wali Kota, printable on A4: `?bulan=YYYY-MM`, by default
+    the last complete month."""
+    from ..metrics import month_of, parse_month
+    from ..report import default_month
+    from ..report import monthly_report as build
+
+    wanted = request.args.get("bulan", "")
+    month = parse_month(wanted) if wanted else default_month()
+    if month is None or month > month_of():
+        abort(400)
+    return render_template("city/monthly_report.html", report=build(month), dimensions=DIMENSIONS)

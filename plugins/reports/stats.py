@@ -93,10 +93,14 @@ def _is_open():
     return Report.status.not_in(CLOSED_VALUES)
 
 
-def counts_by_category(kelurahan_id: int, since: datetime | None = None) -> dict[str, dict]:
-    """{category: {total, open, fixed, closed}}: one GROUP BY query. With `since`, `total`
-    counts only reports received since then (open stays "open now")."""
+def counts_by_category(
+    kelurahan_id: int, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, dict]:
+    """{category: {total, open, fixed, closed}}: one GROUP BY query. With `since` (and
+    `until`, excluded), `total` counts only reports received then (open stays "open now")."""
     received = Report.created_at >= since if since is not None else true()
+    if until is not None:
+        received = and_(received, Report.created_at < until)
     rows = db.session.execute(
         select(
             Report.category,
@@ -147,12 +151,17 @@ def counts_by_month(kelurahan_id: int, starts: list[datetime]) -> dict[int, dict
 
 
 def medians(
-    kelurahan_id: int, measure: str, starts: list[datetime] | None = None, since=None
+    kelurahan_id: int,
+    measure: str,
+    starts: list[datetime] | None = None,
+    since=None,
+    until=None,
 ) -> dict[tuple[str, str], float]:
     """Median days for `measure` ("response": created → first response; "resolution":
     created → closed, fixed reports only), keyed ("all", ""), ("category", name) and
     ("month", index), the month being the one the response or the fix happened in.
-    With `since`, only responses/fixes since then count. One query, computed in SQL."""
+    With `since` (and `until`, excluded), only responses/fixes then count. One query,
+    computed in SQL."""
     if measure == "response":
         event = Report.first_response_at
         where = [*_visible(kelurahan_id), event.is_not(None)]
@@ -163,6 +172,8 @@ def medians(
         raise ValueError(f"unknown measure {measure!r}")
     if since is not None:
         where.append(event >= since)
+    if until is not None:
+        where.append(event < until)
     days = duration_days(Report.created_at, event)
     parts = [
         select(literal("all").label("kind"), literal("").label("key"), days.label("days")).where(
@@ -293,49 +304,9 @@ def days(value: float | None) -> str:
     return format_decimal(round(value, 1), format="#,##0.#", locale=_locale())
 
 
-# -- charts: the labels and numbers are HTML text (readable at any width); each bar is a
-# small inline SVG stretched to the row's width (viewBox 0..100 with
-# preserveAspectRatio="none"), its sizes set by presentation attributes because the CSP
-# forbids inline style attributes. Widths are percentages of the largest value.
+# -- charts: drawn by the core's macros/chart.html; the colours of their series.
 
 COLOURS = {"fixed": "#0b6e4f", "open": "#b26b00", "other": "#7d8a85", "received": "#2f5f8f"}
-
-
-def bar(value: int, maximum: int) -> float:
-    """Width in percent of the largest value; a non-zero value stays visible (at least 1)."""
-    if not maximum or not value:
-        return 0
-    return max(round(100 * value / maximum, 1), 1)
-
-
-def category_chart(stats: Statistics) -> list[dict]:
-    """A stacked bar per category: fixed, still open, closed without a fix."""
-    top = stats.max_category_total
-    rows = []
-    for r in stats.categories:
-        x, segments = 0.0, []
-        for key, value in (("fixed", r.fixed), ("open", r.open), ("other", r.closed_other)):
-            width = bar(value, top)
-            if width:
-                segments.append({"key": key, "x": x, "width": width, "colour": COLOURS[key]})
-                x = round(x + width, 1)
-        rows.append({"row": r, "segments": segments})
-    return rows
-
-
-def month_chart(stats: Statistics) -> list[dict]:
-    """Two bars per month: received and fixed."""
-    top = stats.max_month_count
-    return [
-        {
-            "row": r,
-            "bars": [
-                {"key": key, "y": y, "width": bar(value, top), "colour": COLOURS[key]}
-                for key, value, y in (("received", r.received, 0), ("fixed", r.fixed, 12))
-            ],
-        }
-        for r in stats.months
-    ]
 
 
 @bp.get("/statistik")
@@ -345,7 +316,5 @@ def statistics():
         "reports/statistics.html",
         stats=data,
         days=days,
-        category_chart=category_chart(data),
-        month_chart=month_chart(data),
         colours=COLOURS,
     )

@@ -323,13 +323,6 @@ def _month_label(month: date) -> str:
     return format_date(month, "MMM yyyy", locale=locale)
 
 
-def _bar(value: int, maximum: int) -> float:
-    """Width in percent of the largest value; a non-zero value stays visible (at least 1)."""
-    if not maximum or not value:
-        return 0
-    return max(round(100 * value / maximum, 1), 1)
-
-
 def monthly_counts(shop: Shop, months: list[date], product_id: int | None) -> list[dict]:
     """Views and WhatsApp clicks per month of one product or all the shop's products (one
     query); months without a row count 0."""
@@ -361,10 +354,6 @@ def monthly_counts(shop: Shop, months: list[date], product_id: int | None) -> li
         }
         for month in months
     ]
-    top = max((max(r["views"], r["wa_clicks"]) for r in rows), default=0)
-    for r in rows:
-        r["views_width"] = _bar(r["views"], top)
-        r["wa_width"] = _bar(r["wa_clicks"], top)
     return rows
 
 

@@ -442,45 +442,6 @@ COLOURS = {
 }
 
 
-def bar(value: int, maximum: int) -> float:
-    """Width in percent of the largest value; a non-zero value stays visible (at least 1)."""
-    if not maximum or value <= 0:
-        return 0
-    return max(round(100 * value / maximum, 1), 1)
-
-
-def kg_chart(report: Report) -> list[dict]:
-    top = max((max(m.grams_in, m.grams_sold) for m in report.months), default=0)
-    return [
-        {
-            "month": m,
-            "bars": [
-                {"y": 0, "width": bar(m.grams_in, top), "colour": COLOURS["grams_in"]},
-                {"y": 12, "width": bar(m.grams_sold, top), "colour": COLOURS["grams_sold"]},
-            ],
-        }
-        for m in report.months
-    ]
-
-
-def cash_chart(report: Report) -> list[dict]:
-    top = report.max_cash
-    return [
-        {
-            "month": m,
-            "bars": [
-                {"y": y, "width": bar(value, top), "colour": COLOURS[key]}
-                for key, value, y in (
-                    ("deposits", m.deposits, 0),
-                    ("withdrawals", m.withdrawals, 8),
-                    ("sales", m.sales, 16),
-                )
-            ],
-        }
-        for m in report.months
-    ]
-
-
 # -- CSV ---------------------------------------------------------------------------------------
 
 MONTHLY_HEADER = [
@@ -532,11 +493,9 @@ __all__ = [
     "MONTHS",
     "Month",
     "Report",
-    "cash_chart",
     "compute",
     "effective_entries",
     "grams_diverted",
-    "kg_chart",
     "kg_number",
     "month_starts",
     "monthly_rows",

@@ -46,8 +46,6 @@ def _page(report_template: str, report, **context):
     return render_template(
         report_template,
         report=report,
-        kg_chart=reports.kg_chart(report),
-        cash_chart=reports.cash_chart(report),
         colours=reports.COLOURS,
         active_days=reports.ACTIVE_DAYS,
         **context,
