@@ -198,6 +198,7 @@ CORE_OBJECTS: tuple[AuditObject, ...] = (
     AuditObject("plugin", "%(name)s", _plugin_names),
     AuditObject("permission", _l("izin “%(name)s”"), _permission_names),
     AuditObject("kelurahan", _l("Kelurahan %(name)s"), _kelurahan_names),
+    AuditObject("api_key", _l("kunci API #%(id)s")),
 )
 
 CORE_PHRASES: tuple[AuditPhrase, ...] = (
@@ -211,6 +212,11 @@ CORE_PHRASES: tuple[AuditPhrase, ...] = (
     AuditPhrase(
         "city.settings_changed",
         _l("%(actor)s mengubah %(n)s pengaturan kota untuk %(object)s"),
+        _changed_count,
+    ),
+    AuditPhrase(
+        "city.index_weights_changed",
+        _l("%(actor)s mengubah %(n)s bobot indeks Kelurahan Pintar"),
         _changed_count,
     ),
     AuditPhrase(
@@ -260,6 +266,20 @@ CORE_PHRASES: tuple[AuditPhrase, ...] = (
         "permission.revoked",
         _l("%(actor)s mencabut %(object)s dari %(role)s"),
         lambda before, after: {"role": _role_label(after.get("role"))},
+        details=False,
+    ),
+    AuditPhrase(
+        "core.api_key.issue",
+        _l("%(actor)s membuat kunci API “%(label)s” (%(prefix)s…)"),
+        lambda before, after: {"label": after.get("label", ""), "prefix": after.get("prefix")},
+    ),
+    AuditPhrase(
+        "core.api_key.revoke",
+        _l("%(actor)s mencabut kunci API “%(label)s” (%(prefix)s…)"),
+        lambda before, after: {
+            "label": after.get("label") or before.get("label", ""),
+            "prefix": after.get("prefix") or before.get("prefix"),
+        },
         details=False,
     ),
     # The gazetteer's places: named from the entry, as a deleted place is gone.

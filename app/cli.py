@@ -230,18 +230,38 @@ def metrics_group():
 
 
 @metrics_group.command("snapshot")
+@click.option(
+    "--month",
+    metavar="YYYY-MM",
+    help="Recompute a past month: only its figures counted over the period (since its "
+    "first day, until the next month's). State figures (open reports now, facilities in "
+    "good condition now) cannot be known for the past: a past month's run never writes "
+    "them and keeps those its own runs stored then.",
+)
 @with_appcontext
-def metrics_snapshot():
+def metrics_snapshot(month: str | None):
     """Keep this month's figures of every kelurahan, so trends survive later changes to the
     data (run it daily from cron; the month's last run is its record)."""
     from flask import current_app
 
-    from .metrics import snapshot
+    from .metrics import month_of, parse_month, snapshot
 
+    wanted = None
+    if month is not None:
+        wanted = parse_month(month)
+        if wanted is None:
+            raise click.BadParameter(
+                "expected a month as YYYY-MM, e.g. 2026-11", param_hint="--month"
+            )
+        if wanted > month_of():
+            raise click.BadParameter(f"{month} has not started yet", param_hint="--month")
     # Plugins build links in their hooks: give them a request context on the public URL.
     with current_app.test_request_context(), tenancy.all_kelurahan():
-        stored = snapshot()
-    click.echo(f"{stored} figure(s) kept for this month")
+        stored = snapshot(month=wanted)
+    if wanted is None or wanted == month_of():
+        click.echo(f"{stored} figure(s) kept for this month")
+    else:
+        click.echo(f"{stored} figure(s) over the period kept for {wanted:%Y-%m}")
 
 
 @kp.group("submissions")
@@ -314,3 +334,103 @@ def places_import(csv_file: str, which: str, default_kind, skip_bad: bool, dry_r
     gazetteer.apply_import(plan, kelurahan, Path(csv_file).name)
     db.session.commit()
     click.echo(f"imported: {len(plan.new)} added, {len(plan.located)} located")
+
+
+# -- API keys ----------------------------------------------------------------------------------
+
+
+@kp.group("api-key")
+def api_key_group():
+    """API keys of a kelurahan (/api/v1, Open311): only a hash is stored; a key is shown once."""
+
+
+def _key_kelurahan(slug: str) -> Kelurahan:
+    row = host().kelurahan_by_slug((slug or "").strip().lower())
+    if row is None:
+        raise click.BadParameter(f"no kelurahan with slug {slug!r}", param_hint="--kelurahan")
+    return row
+
+
+@api_key_group.command("issue")
+@click.option("--kelurahan", "slug", required=True, help="Slug of the kelurahan, e.g. kauman.")
+@click.option("--label", default="", help="Who or what the key is for, e.g. the app's name.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    help="What the key may do, e.g. reports.write (repeat for more; see `kp api-key scopes`).",
+)
+@with_appcontext
+def api_key_issue(slug: str, label: str, scopes: tuple[str, ...]):
+    """Issue a key and print it (once: it cannot be shown again)."""
+    from . import apikeys
+
+    kelurahan = _key_kelurahan(slug)
+    try:
+        key, plaintext = apikeys.issue_key(kelurahan, label or "CLI", scopes)
+    except apikeys.ScopeError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scope") from None
+    db.session.commit()
+    click.echo(plaintext)
+    click.echo(
+        f"Key {key.prefix} ({key.label}) for {kelurahan.slug}, scopes: {key.scopes}. "
+        "Store it now: it is not stored and cannot be shown again.",
+        err=True,
+    )
+
+
+@api_key_group.command("revoke")
+@click.argument("prefix")
+@click.option("--kelurahan", "slug", required=True, help="Slug of the kelurahan, e.g. kauman.")
+@with_appcontext
+def api_key_revoke(prefix: str, slug: str):
+    """Revoke the key whose first 8 characters are PREFIX."""
+    from . import apikeys
+
+    kelurahan = _key_kelurahan(slug)
+    key = apikeys.find_by_prefix(kelurahan, prefix)
+    if key is None:
+        raise click.BadParameter(
+            f"no API key {prefix!r} in {kelurahan.slug} "
+            f"(see `kp api-key list --kelurahan {kelurahan.slug}`)",
+            param_hint="PREFIX",
+        )
+    if not apikeys.revoke_key(key, kelurahan=kelurahan):
+        click.echo(f"Key {key.prefix} was already revoked.")
+        return
+    db.session.commit()
+    click.echo(f"Key {key.prefix} ({key.label}) revoked.")
+
+
+@api_key_group.command("list")
+@click.option("--kelurahan", "slug", required=True, help="Slug of the kelurahan, e.g. kauman.")
+@with_appcontext
+def api_key_list(slug: str):
+    """The kelurahan's keys: prefix, status, created, scopes, label (never the key)."""
+    from . import apikeys
+    from .formatting import wib
+
+    kelurahan = _key_kelurahan(slug)
+    keys = apikeys.keys_of(kelurahan)
+    if not keys:
+        click.echo(f"No API keys in {kelurahan.slug}.")
+        return
+    for key in keys:
+        status = "active" if key.is_active else f"revoked {wib(key.revoked_at, locale='en')}"
+        click.echo(
+            f"{key.prefix}  {status:<28} {wib(key.created_at, locale='en')}  "
+            f"{key.scopes or '-'}  {key.label}"
+        )
+
+
+@api_key_group.command("scopes")
+@click.option("--kelurahan", "slug", help="Only the scopes a key of this kelurahan may carry.")
+@with_appcontext
+def api_key_scopes(slug: str | None):
+    """The scopes plugins declare (those of plugins switched on in --kelurahan)."""
+    from . import apikeys
+
+    scopes = apikeys.scopes_for(_key_kelurahan(slug)) if slug else apikeys.known_scopes()
+    for scope in scopes:
+        click.echo(f"{scope.key}  {scope.label}")

@@ -500,3 +500,33 @@ class MetricSnapshot(db.Model):
         UniqueConstraint("kelurahan_id", "month", "key", name="one_figure_per_month"),
         Index("ix_metric_snapshot_key_month", "key", "month"),
     )
+
+
+class ApiKey(TenantMixin, db.Model):
+    """A key a program sends to the JSON API (/api/v1) or a plugin's API (Open311) to act
+    for one kelurahan, within its scopes (`ApiScope` keys such as `reports.write`, space
+    separated). Only a SHA-256 hash and the first 8 characters are stored (app.apikeys);
+    the key itself is shown once, when it is issued."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(12))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split() if self.scopes else []
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scope_list

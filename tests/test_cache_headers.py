@@ -57,7 +57,7 @@ def test_a_view_that_asked_for_no_store_keeps_it(client, login_as):
     from conftest import enable_plugin
 
     enable_plugin(client.application, "reports", "kauman")
-    response = client.get("/k/kauman/laporan/kunci-api")
+    response = client.get("/k/kauman/admin/kunci-api")
     assert response.status_code == 200
     assert "no-store" in cache_control(response)
 

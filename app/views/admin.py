@@ -17,20 +17,26 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from .. import audit, caching, permissions, switch_off, tenancy
+from .. import apikeys, audit, caching, permissions, switch_off, tenancy
 from ..auth import admin_required, end_sessions, staff_required
 from ..extensions import db, htmx
 from ..forms import (
     GROUP_KIND_LABELS,
     GROUP_ROLE_LABELS,
+    REQUIRED,
     ROLE_LABELS,
+    CheckboxListField,
     EmptyForm,
     IdentityForm,
     RoleForm,
 )
+from ..idempotency import IdempotentForm, already_done, remember_result
 from ..models import AuditEntry, Group, GroupMember, Role, RoleAssignment, User, utcnow
 from ..notify import notify
 from ..paging import page_number
@@ -613,3 +619,102 @@ def audit_log():
     pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     lines = audit.describe(pagination.items)
     return render_template("admin/audit.html", pagination=pagination, lines=lines)
+
+
+# -- API keys ----------------------------------------------------------------------------------
+# Issuing, revoking and their audit entries are in app/apikeys.py (shared with the CLI).
+
+
+class ApiKeyForm(IdempotentForm, FlaskForm):
+    label = StringField(
+        _l("Nama kunci"),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=apikeys.MAX_LABEL, message=_l("Paling banyak 120 karakter.")),
+        ],
+        description=_l("Misalnya nama aplikasi atau mitra yang memakai kunci ini."),
+    )
+    scopes = CheckboxListField(
+        _l("Izin kunci"),
+        validate_choice=False,  # checked below, with a message in Indonesian
+        description=_l("Apa saja yang boleh dilakukan program pemegang kunci ini."),
+    )
+
+    def validate_scopes(self, field):
+        picked = [value for value in field.data or [] if value]
+        if not picked:
+            raise ValidationError(_l("Pilih paling sedikit satu izin."))
+        allowed = {value for value, _label in field.choices}
+        if any(value not in allowed for value in picked):
+            raise ValidationError(SCOPE_UNAVAILABLE)
+
+
+SCOPE_UNAVAILABLE = _l("Izin yang dipilih tidak tersedia: fiturnya tidak aktif di kelurahan ini.")
+
+
+def _api_key_form(**kwargs) -> ApiKeyForm:
+    """The form, its scope choices those of plugins switched on in this kelurahan."""
+    form = ApiKeyForm(**kwargs)
+    form.scopes.choices = [(s.key, str(s.label)) for s in apikeys.scopes_for(g.kelurahan)]
+    return form
+
+
+def _api_keys_page(form, *, plaintext: str | None = None, new_key=None, status: int = 200):
+    keys = apikeys.keys_of(g.kelurahan)
+    response = make_response(
+        render_template(
+            "admin/api_keys.html",
+            form=form,
+            keys=keys,
+            scope_labels={key.id: apikeys.scope_labels(key) for key in keys},
+            plaintext=plaintext,
+            new_key=new_key,
+        ),
+        status,
+    )
+    # The plaintext key is shown once: keep it out of every cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/kunci-api", methods=["GET", "POST"])
+@admin_required
+def api_keys():
+    form = _api_key_form()
+    if (done := already_done(form)) is not None:
+        return done  # the same form sent again: the key exists (and was shown) already
+    if form.validate_on_submit():
+        try:
+            key, plaintext = apikeys.issue_key(
+                g.kelurahan, form.label.data, form.scopes.data, actor=current_user
+            )
+        except apikeys.ScopeError:  # a plugin was switched off since the choices were read
+            db.session.rollback()
+            form.scopes.errors = [SCOPE_UNAVAILABLE]
+            return _api_keys_page(form, status=422)
+        remember_result(form, url_for("admin.api_keys", _anchor=f"kunci-{key.id}"))
+        db.session.commit()
+        return _api_keys_page(_api_key_form(formdata=None), plaintext=plaintext, new_key=key)
+    return _api_keys_page(form, status=422 if request.method == "POST" else 200)
+
+
+@bp.post("/kunci-api/<int:key_id>/cabut")
+@admin_required
+def revoke_api_key(key_id: int):
+    key = apikeys.get_key(g.kelurahan, key_id)
+    if key is None:
+        abort(404)
+    EmptyForm().validate_on_submit() or abort(400)
+    if apikeys.revoke_key(key, actor=current_user, kelurahan=g.kelurahan):
+        db.session.commit()
+        flash(
+            _(
+                "Kunci %(prefix)s… dicabut: program yang memakainya tidak dapat masuk lagi.",
+                prefix=key.prefix,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Kunci %(prefix)s… sudah dicabut sebelumnya.", prefix=key.prefix), "info")
+    return redirect(url_for("admin.api_keys"))

@@ -1,20 +1,24 @@
-"""`flask --app wsgi kp reports ...`"""
+"""`flask --app wsgi kp reports ...`
+
+`kp reports api-key create|revoke|list` is kept for existing scripts: a thin alias of the
+core's `kp api-key issue|revoke|list` for keys that post reports (scope reports.write).
+"""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from app.kit import Kelurahan, db, host, wib
+from app.kit import Kelurahan, apikeys, db, host, wib
 
-from .apikeys import find_by_prefix, issue_key, keys_of, revoke_key
+from .models import WRITE_SCOPE
 
 reports_cli = AppGroup("reports", help="Community reports (plugin reports).")
 
 
 @reports_cli.group("api-key")
 def api_key_group():
-    """Open311 API keys of a kelurahan (only a hash is stored; a key is shown once)."""
+    """Open311 API keys of a kelurahan (alias of `kp api-key ... --scope reports.write`)."""
 
 
 def _kelurahan(slug: str) -> Kelurahan:
@@ -36,9 +40,9 @@ def _kelurahan(slug: str) -> Kelurahan:
 @click.option("--label", default="", help="Who or what the key is for, e.g. the app's name.")
 @with_appcontext
 def api_key_create(slug: str, label: str):
-    """Issue a key and print it (once: it cannot be shown again)."""
+    """Issue a key that posts reports and print it (once: it cannot be shown again)."""
     kelurahan = _kelurahan(slug)
-    key, plaintext = issue_key(kelurahan, label or "CLI")
+    key, plaintext = apikeys.issue_key(kelurahan, label or "CLI", [WRITE_SCOPE])
     db.session.commit()
     click.echo(plaintext)
     click.echo(
@@ -55,14 +59,14 @@ def api_key_create(slug: str, label: str):
 def api_key_revoke(prefix: str, slug: str):
     """Revoke the key whose first 8 characters are PREFIX."""
     kelurahan = _kelurahan(slug)
-    key = find_by_prefix(kelurahan, prefix)
+    key = apikeys.find_by_prefix(kelurahan, prefix)
     if key is None:
         raise click.BadParameter(
             f"no API key {prefix!r} in {kelurahan.slug} "
-            f"(see `kp reports api-key list --kelurahan {kelurahan.slug}`)",
+            f"(see `kp api-key list --kelurahan {kelurahan.slug}`)",
             param_hint="PREFIX",
         )
-    if not revoke_key(key, kelurahan=kelurahan):
+    if not apikeys.revoke_key(key, kelurahan=kelurahan):
         click.echo(f"Key {key.prefix} was already revoked.")
         return
     db.session.commit()
@@ -73,9 +77,9 @@ def api_key_revoke(prefix: str, slug: str):
 @click.option("--kelurahan", "slug", required=True, help="Slug of the kelurahan, e.g. kauman.")
 @with_appcontext
 def api_key_list(slug: str):
-    """The kelurahan's keys: prefix, status, created, label."""
+    """The kelurahan's keys that post reports: prefix, status, created, label."""
     kelurahan = _kelurahan(slug)
-    keys = keys_of(kelurahan)
+    keys = [k for k in apikeys.keys_of(kelurahan) if k.has_scope(WRITE_SCOPE)]
     if not keys:
         click.echo(f"No API keys in {kelurahan.slug}.")
         return

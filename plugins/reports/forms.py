@@ -301,14 +301,3 @@ class HideForm(FlaskForm):
     )
     origin = HiddenField()
     next = HiddenField()
-
-
-class ApiKeyForm(FlaskForm):
-    label = StringField(
-        _l("Nama kunci"),
-        validators=[
-            DataRequired(REQUIRED),
-            Length(max=120, message=_l("Paling banyak 120 karakter.")),
-        ],
-        description=_l("Misalnya nama aplikasi atau mitra yang memakai kunci ini."),
-    )

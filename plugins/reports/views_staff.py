@@ -1,7 +1,8 @@
-"""Staff of the kelurahan: the work queue, status changes, moderation, Open311 API keys.
+"""Staff of the kelurahan: the work queue, status changes, moderation. (Open311 API keys are
+the core's: the kelurahan admin issues them at /k/<slug>/admin/kunci-api.)
 
-Each page needs the plugin's permission (`reports.handle`, `reports.moderate`,
-`reports.api_keys`), granted to roles by the manifest and the kelurahan admin. Objects of
+Each page needs the plugin's permission (`reports.handle`, `reports.moderate`), granted to
+roles by the manifest and the kelurahan admin. Objects of
 another kelurahan answer 404, never 403: every lookup goes through the kelurahan-scoped
 session (`lookups.get_report`, `get_or_404`).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -31,9 +32,8 @@ from app.kit import (
     utcnow,
 )
 
-from .apikeys import get_key, issue_key, keys_of, revoke_key
 from .blueprint import bp
-from .forms import FLAG_REASONS, ApiKeyForm, HideForm, StatusForm
+from .forms import FLAG_REASONS, HideForm, StatusForm
 from .labels import STATUS_LABELS
 from .lookups import get_report, page_context
 from .loop import past_target
@@ -356,46 +356,3 @@ def moderation():
 
 def _moderation_page_with(errors: dict):
     return render_template("reports/staff_moderation.html", **_moderation_context(errors)), 422
-
-
-# -- Open311 API keys --------------------------------------------------------------------------
-# Issuing, revoking and their audit entries are in apikeys.py (shared with the CLI).
-
-
-def _api_keys_page(form: ApiKeyForm, *, plaintext: str | None = None, status: int = 200):
-    response = make_response(
-        render_template(
-            "reports/staff_api_keys.html",
-            form=form,
-            keys=keys_of(g.kelurahan),
-            plaintext=plaintext,
-        ),
-        status,
-    )
-    # The plaintext key is shown once: keep it out of every cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.route("/kunci-api", methods=["GET", "POST"])
-@permission_required("reports.api_keys")
-def api_keys():
-    form = ApiKeyForm()
-    if not form.validate_on_submit():
-        return _api_keys_page(form, status=422 if request.method == "POST" else 200)
-    _key, plaintext = issue_key(g.kelurahan, form.label.data.strip(), actor=current_user)
-    db.session.commit()
-    return _api_keys_page(ApiKeyForm(formdata=None), plaintext=plaintext)
-
-
-@bp.post("/kunci-api/<int:key_id>/cabut")
-@permission_required("reports.api_keys")
-def revoke_api_key(key_id: int):
-    key = get_key(g.kelurahan, key_id)
-    if key is None:
-        abort(404)
-    EmptyForm().validate_on_submit() or abort(400)
-    if revoke_key(key, actor=current_user, kelurahan=g.kelurahan):
-        db.session.commit()
-        flash(_("Kunci %(prefix)s… dicabut.", prefix=key.prefix), "success")
-    return redirect(url_for("reports.api_keys"))

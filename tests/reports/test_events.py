@@ -16,10 +16,10 @@ from conftest import act_as, enable_plugin, fixture_manifest, kelurahan, make_us
 from reports_helpers import KAUMAN
 from sqlalchemy import insert, select
 
+from app.apikeys import issue_key
 from app.extensions import db as _db
 from app.models import utcnow
 from app.plugins import hookimpl
-from plugins.reports.apikeys import issue_key
 from plugins.reports.models import Report
 
 BASE = "/k/kauman/laporan"
@@ -29,7 +29,7 @@ LAYER = "/k/kauman/peta/reports.geojson?status=open"
 @pytest.fixture
 def people(app):
     enable_plugin(app, "reports", "kauman")
-    _key, api_key = issue_key(kelurahan("kauman"), "Aplikasi Lapor")
+    _key, api_key = issue_key(kelurahan("kauman"), "Aplikasi Lapor", ["reports.write"])
     _db.session.commit()
     resident, staff = app.test_client(), app.test_client()
     act_as(resident, make_user("warga", "kauman", name="Bu Wati"))

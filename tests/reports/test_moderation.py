@@ -4,7 +4,6 @@ Open311 API keys page of the kelurahan admin."""
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 
@@ -14,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import AuditEntry, utcnow
-from plugins.reports.models import ApiKey, Report, ReportComment, ReportFlag
+from plugins.reports.models import Report, ReportComment, ReportFlag
 
 BASE = "/k/kauman/laporan"
 AUTO_REASON = "Disembunyikan otomatis setelah 3 tanda dari warga"
@@ -361,65 +360,3 @@ def test_queue_shows_only_this_kelurahan(app, client, login_as):
     make_report("medono", title="Tersembunyi di Medono", hidden_at=utcnow(), hidden_reason="x")
     login_as("petugas", "kauman")
     assert "Tersembunyi di Medono" not in text(client.get(f"{BASE}/moderasi"))
-
-
-# -- Open311 API keys ----------------------------------------------------------------------------
-
-
-def test_admin_issues_a_key_shown_once(client, login_as):
-    admin = login_as("admin", "kauman")
-    assert client.get(f"{BASE}/kunci-api").status_code == 200
-    response = client.post(f"{BASE}/kunci-api", data={"label": "Aplikasi Lapor Pekalongan"})
-    assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
-    key = _db.session.execute(select(ApiKey)).scalar_one()
-    body = text(response)
-    start = body.index('id="new-api-key" value="') + len('id="new-api-key" value="')
-    plaintext = body[start : body.index('"', start)]
-    assert hashlib.sha256(plaintext.encode()).hexdigest() == key.key_hash
-    assert plaintext.startswith(key.prefix)
-    assert (key.label, key.created_by_id, key.revoked_at) == (
-        "Aplikasi Lapor Pekalongan",
-        admin.id,
-        None,
-    )
-    again = text(client.get(f"{BASE}/kunci-api"))
-    assert plaintext not in again
-    assert key.prefix in again and "Aplikasi Lapor Pekalongan" in again
-
-
-def test_key_needs_a_label(client, login_as):
-    login_as("admin", "kauman")
-    response = client.post(f"{BASE}/kunci-api", data={"label": " "})
-    assert response.status_code == 422
-    assert "Wajib diisi." in text(response)
-    assert count(ApiKey) == 0
-
-
-def test_admin_revokes_a_key(client, login_as):
-    login_as("admin", "kauman")
-    client.post(f"{BASE}/kunci-api", data={"label": "Mitra"})
-    key = _db.session.execute(select(ApiKey)).scalar_one()
-    response = client.post(f"{BASE}/kunci-api/{key.id}/cabut")
-    assert response.status_code == 302
-    assert fresh(ApiKey, key).revoked_at is not None
-    assert "Dicabut" in text(client.get(f"{BASE}/kunci-api"))
-
-
-@pytest.mark.parametrize("role", ["petugas", "warga"])
-def test_api_keys_are_for_the_admin_only(client, login_as, role):
-    login_as(role, "kauman")
-    assert client.get(f"{BASE}/kunci-api").status_code == 403
-    assert client.post(f"{BASE}/kunci-api", data={"label": "x"}).status_code == 403
-    assert count(ApiKey) == 0
-
-
-def test_key_of_another_kelurahan_is_not_found(app, client, login_as):
-    enable_plugin(app, "reports", "medono")
-    login_as("admin", "medono")
-    client.post("/k/medono/laporan/kunci-api", data={"label": "Kunci Medono"})
-    key = _db.session.execute(select(ApiKey)).scalar_one()
-    login_as("admin", "kauman")
-    assert client.post(f"{BASE}/kunci-api/{key.id}/cabut").status_code == 404
-    assert fresh(ApiKey, key).revoked_at is None
-    assert "Kunci Medono" not in text(client.get(f"{BASE}/kunci-api"))

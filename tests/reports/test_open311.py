@@ -20,11 +20,11 @@ from conftest import count, enable_plugin
 from reports_helpers import fake_geocoder
 from sqlalchemy import select
 
+from app.apikeys import issue_key, revoke_key
 from app.extensions import db as _db
 from app.formatting import WIB
 from app.models import Media, PluginState, utcnow
 from plugins.reports import open311
-from plugins.reports.apikeys import issue_key, revoke_key
 from plugins.reports.models import Report, ReportPhoto, ReportUpdate
 
 BASE = "/open311/v2"
@@ -76,7 +76,7 @@ def world(app, factory):
     enable_plugin(app, "reports", "kauman")
     enable_plugin(app, "reports", "medono")
     kauman, medono = factory.kelurahan("kauman"), factory.kelurahan("medono")
-    key, plaintext = issue_key(kauman, "Aplikasi Lapor")
+    key, plaintext = issue_key(kauman, "Aplikasi Lapor", ["reports.write"])
     _db.session.commit()
     return SimpleNamespace(kauman=kauman, medono=medono, key=key, api_key=plaintext)
 
@@ -630,7 +630,7 @@ def test_a_key_of_kauman_cannot_post_into_medono(client, world, fmt):
     )
     errors(response, fmt, 403)
     assert count(Report) == 0
-    medono_key, plaintext = issue_key(world.medono, "Aplikasi Medono")
+    medono_key, plaintext = issue_key(world.medono, "Aplikasi Medono", ["reports.write"])
     _db.session.commit()
     response = post(
         client,
@@ -717,7 +717,7 @@ def test_posting_is_rate_limited_per_api_key(client, world, fmt):
     refused = post(client, fmt, **valid_post(world))
     errors(refused, fmt, 429)
     assert int(refused.headers["Retry-After"]) > 0
-    other, plaintext = issue_key(world.kauman, "Aplikasi lain")
+    other, plaintext = issue_key(world.kauman, "Aplikasi lain", ["reports.write"])
     _db.session.commit()
     assert post(client, fmt, **valid_post(world, api_key=plaintext)).status_code == 201
     assert count(Report) == 3

@@ -110,12 +110,20 @@ def test_a_handler_never_reaches_another_kelurahans_report(app, client, factory,
     assert other.status == "baru"
 
 
-def test_api_keys_follow_their_permission(app, client, login_as):
+def test_api_keys_are_the_kelurahan_admins_in_the_core(app, client, login_as):
+    """Keys moved to the core's admin pages: the staff menu links there for the admin only,
+    and the plugin's former page is gone."""
     login_as("petugas", "kauman")
-    assert client.get(f"{BASE}/kunci-api").status_code == 403
-    grant(app, "reports.api_keys", "petugas", True)
-    page = client.get(f"{BASE}/kunci-api")
-    assert page.status_code == 200 and "Kunci API Open311" in page.get_data(as_text=True)
+    grant(app, "reports.handle", "petugas", True)
+    staff_page = client.get(f"{BASE}/kelola").get_data(as_text=True)
+    assert "/k/kauman/admin/kunci-api" not in staff_page
+    assert client.get("/k/kauman/admin/kunci-api").status_code == 403
+    login_as("admin", "kauman")
+    staff_page = client.get(f"{BASE}/kelola").get_data(as_text=True)
+    assert 'href="/k/kauman/admin/kunci-api"' in staff_page
+    page = client.get("/k/kauman/admin/kunci-api")
+    assert page.status_code == 200 and "Mengirim laporan warga" in page.get_data(as_text=True)
+    assert client.get(f"{BASE}/kunci-api").status_code == 404
 
 
 # -- "Tugas saya" ----------------------------------------------------------------------------------
