@@ -79,6 +79,22 @@ ASSETS: dict[str, Asset] = {
         "sha384-HGfztofotfshcF7+8n44JQL2oJmowVChPTg48S+jvZoztPfvwD79OC/LTtG6dMp+",
         "htmx",
     ),
+    # The interactive API documentation at /api/docs (app/api/docs.py).
+    "swagger-ui.js": Asset(
+        "swagger-ui-dist",
+        "5.30.2",
+        "swagger-ui-bundle.js",
+        "swagger-ui-dist-5.30.2/swagger-ui-bundle.js",
+        "sha384-bBdB196maIUakX6v2F6J0XcjddQfaENm8kASsYfqTKCZua9xlYNh1AdtL18PGr0D",
+        "SwaggerUIBundle",
+    ),
+    "swagger-ui.css": Asset(
+        "swagger-ui-dist",
+        "5.30.2",
+        "swagger-ui.css",
+        "swagger-ui-dist-5.30.2/swagger-ui.css",
+        "sha384-++DMKo1369T5pxDNqojF1F91bYxYiT1N7b1M15a7oCzEodfljztKlApQoH6eQSKI",
+    ),
 }
 
 

@@ -77,6 +77,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "KP_LANGUAGES": ["id", "en"],
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # /api/v1: reads per API key (per address without one); writes per key.
+        "KP_API_READ_LIMIT": env.get("KP_API_READ_LIMIT", "300 per minute"),
+        "KP_API_WRITE_LIMIT": env.get("KP_API_WRITE_LIMIT", "60 per hour"),
         # Every POST that carries a file counts, per account (per address for visitors),
         # even when the form is refused: decoding the images is what costs.
         "KP_UPLOAD_LIMIT": env.get("KP_UPLOAD_LIMIT", "30 per 10 minutes;200 per day"),

@@ -89,5 +89,6 @@ def kp_plugin_manifest():
 # The host registers `bp` and `city_bp` right after importing this package, so the view
 # modules must have added their routes by then; `migrations/` is found by convention.
 from . import views, views_alerts, views_manage, views_schedules  # noqa: E402,F401 - routes
+from .api import api_bp  # noqa: E402,F401 - served at /api/v1/kelurahan/<slug>/facilities/
 from .blueprint import bp, city_bp  # noqa: E402,F401
 from .hooks import *  # noqa: E402,F403 - the page, data and demo hooks live in hooks.py

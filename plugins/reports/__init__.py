@@ -10,13 +10,15 @@ their routes on `bp` before the host registers it.
 
 from __future__ import annotations
 
-from app.kit import Manifest, Permission, Setting, _l, hookimpl, host
+from app.kit import ApiScope, Manifest, Permission, Setting, _l, hookimpl, host
 
 from . import open311, stats, views, views_engage, views_loop, views_staff  # noqa: F401 - routes
 from .agencies import check_agencies
+from .api import api_bp  # noqa: F401 - served at /api/v1/kelurahan/<slug>/reports/
 from .blueprint import bp, open311_bp  # noqa: F401 - `bp` is served by convention
 from .cli import reports_cli
 from .geocoding import check_geocoder_url
+from .models import WRITE_SCOPE
 
 PLUGIN_ID = "reports"
 
@@ -128,8 +130,8 @@ def kp_plugin_manifest():
         permissions=(
             Permission("reports.handle", _l("Menangani laporan: antrean kerja dan status")),
             Permission("reports.moderate", _l("Memoderasi laporan dan komentar")),
-            Permission("reports.api_keys", _l("Mengelola kunci API Open311"), roles=("admin",)),
         ),
+        api_scopes=(ApiScope(WRITE_SCOPE, _l("Mengirim laporan warga (Open311 dan API)")),),
     )
 
 

@@ -1,6 +1,6 @@
 """Community reports (laporan warga): the report, its photos, status history (with photos),
-support, followers, comments, flags, staff's internal notes, forwards to city agencies,
-and the Open311 API keys of a kelurahan."""
+support, followers, comments, flags, staff's internal notes, forwards to city agencies.
+API keys are the core's (app.apikeys); a key posts reports when it carries WRITE_SCOPE."""
 
 from __future__ import annotations
 
@@ -42,6 +42,9 @@ class Status(enum.StrEnum):
         return "closed" if self.is_closed else "open"
 
 
+# The API scope (Manifest.api_scopes) a key needs to post reports (Open311, /api/v1).
+WRITE_SCOPE = "reports.write"
+
 CLOSED = frozenset({Status.SELESAI, Status.DITOLAK, Status.TIDAK_DAPAT_DITANGANI, Status.DUPLIKAT})
 STATUS_VALUES = tuple(s.value for s in Status)
 
@@ -66,7 +69,8 @@ class Report(TenantMixin, db.Model):
     reporter_name: Mapped[str | None] = mapped_column(String(120))
     hide_name: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(String(16), default="web")
-    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("reports_api_key.id"))
+    # The core's API key (table api_key) a program posted it with (Open311, /api/v1).
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
     # Open311 clients may look a posted request up by this token (tokens/{token}).
     token: Mapped[str | None] = mapped_column(String(32), unique=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports_report.id"))
@@ -97,7 +101,7 @@ class Report(TenantMixin, db.Model):
 
     __table_args__ = (
         CheckConstraint(_in("status", STATUS_VALUES), name="status_known"),
-        CheckConstraint("source IN ('web', 'open311')", name="source_known"),
+        CheckConstraint("source IN ('web', 'open311', 'api')", name="source_known"),
         Index("ix_reports_report_kelurahan_lat_lng", "kelurahan_id", "lat", "lng"),
     )
 
@@ -283,21 +287,3 @@ class ReportFlag(TenantMixin, db.Model):
         CheckConstraint("target_type IN ('report', 'comment')", name="target_known"),
         Index("ix_reports_flag_target", "target_type", "target_id"),
     )
-
-
-class ApiKey(TenantMixin, db.Model):
-    """An Open311 API key of one kelurahan. Only a hash is stored; the key is shown once."""
-
-    __tablename__ = "reports_api_key"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    label: Mapped[str] = mapped_column(String(120))
-    prefix: Mapped[str] = mapped_column(String(12))
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None

@@ -37,9 +37,11 @@ from werkzeug.exceptions import HTTPException
 from app.kit import (
     WIB,
     Kelurahan,
+    apikeys,
     csrf,
     db,
     emit,
+    find_active_key,
     host,
     in_bounds,
     limiter,
@@ -51,10 +53,9 @@ from app.kit import (
     utcnow,
 )
 
-from .apikeys import find_active_key, hash_key
 from .blueprint import open311_bp
 from .geocoding import geocode
-from .models import CLOSED, Report, ReportPhoto, ReportUpdate, Status
+from .models import CLOSED, WRITE_SCOPE, Report, ReportPhoto, ReportUpdate, Status
 from .queries import categories, public_reports
 
 PLUGIN_ID = "reports"
@@ -585,10 +586,11 @@ def _post_limit() -> str:
 def _api_key_bucket() -> str:
     """Posting is limited per api_key (by its hash); without one, per address."""
     raw = request.values.get("api_key") or ""
-    return f"open311:key:{hash_key(raw)}" if raw else user_key("open311")
+    return f"open311:key:{apikeys.hash_key(raw)}" if raw else user_key("open311")
 
 
-def _title(description: str, category: str) -> str:
+def title_from(description: str, category: str) -> str:
+    """A title for a report sent without one: its first line, cut at a word near 80."""
     first = next((line for line in description.splitlines() if line.strip()), "")
     title = " ".join(first.split())
     if len(title) > 80:
@@ -642,6 +644,11 @@ def create_request():
             403,
             _("api_key ini tidak berlaku untuk jurisdiction_id %(slug)s.", slug=kelurahan.slug),
         )
+    if not apikeys.allows(key, WRITE_SCOPE):
+        raise Open311Error(
+            403, _("api_key ini tidak diizinkan mengirim laporan: laporan tidak dibuat.")
+        )
+    apikeys.touch(key)  # committed with the report
     with scoped_to(kelurahan.id):
         report = _file_request(kelurahan, key)
         filed = {
@@ -676,7 +683,7 @@ def _file_request(kelurahan, key) -> Report:
     report = Report(
         kelurahan_id=kelurahan.id,
         category=by_code[code],
-        title=_title(description, by_code[code]),
+        title=title_from(description, by_code[code]),
         description=description,
         lat=location[0],
         lng=location[1],

@@ -60,6 +60,7 @@ def kp_plugin_manifest():
 # modules must have added their routes by then; `migrations/` is found by convention.
 from . import views, views_seller, views_staff  # noqa: E402,F401 - they register their routes
 from .admin_hooks import *  # noqa: E402,F403 - switching off, audit sentences
+from .api import api_bp  # noqa: E402,F401 - served at /api/v1/kelurahan/<slug>/umkm/
 from .blueprint import bp, city_bp  # noqa: E402,F401
 from .hooks import *  # noqa: E402,F403 - the page, data and demo hooks live in hooks.py
 from .media_access import kp_media_visible  # noqa: E402,F401 - who sees non-public files
