@@ -27,6 +27,11 @@ from .plugins import CORE_PLUGIN, Manifest, Setting, SettingError, host
 # The city's own answer when a phone number is written: digits, "+", spaces, dots, dashes
 # and brackets, e.g. "(0285) 421093", "0812-2000-1234" or a short code such as "112".
 _PHONE = re.compile(r"^\+?[\d\s.\-()]{3,20}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Open data: the licence of everything on /data unless the city admin names another.
+OPEN_DATA_LICENCE = "CC BY 4.0"
+OPEN_DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
 
 def check_web_address(value: str) -> None:
@@ -43,6 +48,11 @@ def check_web_address(value: str) -> None:
 def check_phone(value: str) -> None:
     if value and (not _PHONE.match(value) or sum(ch.isdigit() for ch in value) < 3):
         raise SettingError(_l("Isi nomor telepon, misalnya (0285) 421093 atau 0812-2000-1234."))
+
+
+def check_email(value: str) -> None:
+    if value and not _EMAIL.match(value):
+        raise SettingError(_l("Isi alamat e-mail, misalnya data@pekalongankota.go.id."))
 
 
 def tel_href(phone: str | None) -> str | None:
@@ -104,6 +114,41 @@ CORE_MANIFEST = Manifest(
             max_length=1000,
             scope="city",
         ),
+        Setting(
+            "open_data_licence",
+            "str",
+            OPEN_DATA_LICENCE,
+            _l("Lisensi data terbuka"),
+            _l(
+                "Lisensi semua data di portal data terbuka (/data) dan di catalog.json, "
+                "misalnya CC BY 4.0."
+            ),
+            max_length=80,
+            scope="city",
+        ),
+        Setting(
+            "open_data_licence_url",
+            "str",
+            OPEN_DATA_LICENCE_URL,
+            _l("Alamat web teks lisensi data terbuka"),
+            _l("Diawali https://, misalnya https://creativecommons.org/licenses/by/4.0/."),
+            max_length=300,
+            scope="city",
+            check=check_web_address,
+        ),
+        Setting(
+            "open_data_contact_email",
+            "str",
+            "",
+            _l("E-mail kontak data terbuka"),
+            _l(
+                "Alamat e-mail pengelola data (misalnya Diskominfo) di catalog.json, untuk "
+                "pertanyaan pemakai data. Boleh kosong."
+            ),
+            max_length=254,
+            scope="city",
+            check=check_email,
+        ),
     ),
 )
 
@@ -160,6 +205,12 @@ def parse_form(manifest: Manifest, form) -> tuple[dict[str, Any], dict[str, str]
     current = _current(manifest)
     for setting in manifest.city_settings:
         name = f"{manifest.id}.{setting.key}"
+        if setting.type != "bool" and name not in form:
+            # Not on the submitted page (a form from before the setting existed): unchanged,
+            # rather than emptied. An unticked checkbox is absent too, so bools are read.
+            parsed[setting.key] = current[setting.key]
+            typed[setting.key] = setting.as_form_value(current[setting.key])
+            continue
         raw = form.get(name) if setting.type != "bool" else ("1" if form.get(name) else "")
         typed[setting.key] = raw or ""
         try:

@@ -9,9 +9,19 @@ from sqlalchemy.orm import selectinload
 
 from .auth import is_staff
 from .extensions import db
-from .models import Group, GroupMember, RoleAssignment
+from .models import Group, GroupKind, GroupMember, RoleAssignment
 from .permissions import role_holds_any
-from .plugins import Dataset, HomeWidget, MapLayer, Metric, NavItem, SearchHit, StaffTask, hookimpl
+from .plugins import (
+    Column,
+    Dataset,
+    HomeWidget,
+    MapLayer,
+    Metric,
+    NavItem,
+    SearchHit,
+    StaffTask,
+    hookimpl,
+)
 from .queries import count_and_oldest
 
 
@@ -64,7 +74,7 @@ def kp_map_layers(kelurahan):
 
 
 @hookimpl
-def kp_dimension_metrics(kelurahan, since):
+def kp_dimension_metrics(kelurahan, since, until):
     total = db.session.scalar(select(func.count()).select_from(Group)) or 0
     verified = (
         db.session.scalar(
@@ -172,12 +182,28 @@ def kp_open_data(kelurahan):
             [g.id, g.name, g.kind, g.description or "", g.verified_at.isoformat()] for g in groups
         ]
 
+    from .opendata import last_change
+
     return [
         Dataset(
             "kelompok",
             _l("Kelompok masyarakat terverifikasi"),
             _l("Nama, jenis dan deskripsi kelompok yang sudah diverifikasi kelurahan."),
             csv=rows,
+            columns=(
+                Column("id", _l("Nomor kelompok di Kelurahan Pintar"), "integer"),
+                Column("nama", _l("Nama kelompok (bukan nama orang)")),
+                Column("jenis", _l("Jenis kelompok: %(keys)s", keys=", ".join(GroupKind))),
+                Column("deskripsi", _l("Keterangan kelompok yang ditulis pengurusnya")),
+                Column(
+                    "terverifikasi_pada",
+                    _l("Waktu kelurahan memverifikasi kelompok (ISO 8601, UTC)"),
+                    "datetime",
+                ),
+            ),
+            updated=lambda: last_change(
+                select(func.max(Group.verified_at)).where(Group.verified_at.is_not(None))
+            ),
         )
     ]
 

@@ -164,24 +164,30 @@ def kp_map_layers(kelurahan: Kelurahan) -> list[MapLayer]:
 
 
 @hookspec
-def kp_dimension_metrics(kelurahan: Kelurahan, since: datetime) -> list[Metric]:
+def kp_dimension_metrics(kelurahan: Kelurahan, since: datetime, until: datetime) -> list[Metric]:
     """Return figures for the six-dimension dashboards.
 
-    Called for each kelurahan on the kelurahan and city dashboards, by `flask kp metrics
-    snapshot` (kept per month for trends) and for the definitions page; `since` is the
-    start of the period (UTC, a day's start). Each metric names its dimension; values are
-    integers. Give each its `definition` (what exactly is counted), its `unit`, whether
-    higher is better, whether it counts over the period or is a state now, and the `url`
-    of the rows behind it (build it with `kelurahan_slug=kelurahan.slug`): no figure on a
-    dashboard without a way to check it. Answers are cached like widgets, until the
-    plugin emits an event.
+    Called for each kelurahan on the kelurahan and city dashboards (for the chosen period
+    and for the period before it, to show the change), by `flask kp metrics snapshot` (kept
+    per month for trends) and for the definitions page. `since` is the start of the period
+    and `until` its end (UTC, aware, `since` included, `until` excluded; both a day's start
+    in WIB, `until` may lie in the future for the running period). A figure that counts
+    over the period (`over_period=True`) counts what happened in [since, until), so a past
+    period can be asked again later; a state figure (`over_period=False`) is the state now
+    and ignores both. Each metric names its dimension; values are integers. Give each its
+    `definition` (what exactly is counted), its `unit`, whether higher is better, whether
+    it counts over the period or is a state now, and the `url` of the rows behind it (build
+    it with `kelurahan_slug=kelurahan.slug`): no figure on a dashboard without a way to
+    check it. Answers are cached like widgets, per period, until the plugin emits an event.
 
     Example::
 
         @hookimpl
-        def kp_dimension_metrics(kelurahan, since):
-            return [Metric("governance", "notices", _l("Pengumuman"), count_since(since),
-                           _l("Pengumuman yang terbit sejak awal periode."),
+        def kp_dimension_metrics(kelurahan, since, until):
+            count = count_rows(select(Notice.id).where(Notice.created_at >= since,
+                                                       Notice.created_at < until))
+            return [Metric("governance", "notices", _l("Pengumuman"), count,
+                           _l("Pengumuman yang terbit dalam periode."),
                            url=url_for("notices.index", kelurahan_slug=kelurahan.slug))]
     """
 
@@ -207,15 +213,29 @@ def kp_search(kelurahan: Kelurahan, query: str, limit: int) -> list[SearchHit]:
 def kp_open_data(kelurahan: Kelurahan) -> list[Dataset]:
     """Return the plugin's open datasets for the kelurahan's open data page.
 
-    Called by `/k/<slug>/data-terbuka`. Each `Dataset` has an id, a title and exporters
-    (`csv`, optionally `geojson`, or `ics` for events) that return public fields only: no
-    e-mail, no phone, no name a person chose to hide.
+    Called by `/k/<slug>/data-terbuka` (CSV, JSON, GeoJSON, iCalendar downloads) and by the
+    city's portal at `/data`, which merges a dataset id over every kelurahan where the
+    plugin is on and lists it in `/data/catalog.json` for CKAN and data.gov harvesters.
+    Each `Dataset` has an id, a title, a description and exporters (`csv`, optionally
+    `geojson`, or `ics` for events) that return public fields only: no NIK, e-mail, phone,
+    home address, account id or name a person chose to hide (tests/test_open_data_portal.py
+    checks every dataset). `columns` gives each CSV column's name (as in the header) and
+    meaning; `updated` returns when the data last changed (None without rows).
 
     Example::
 
         @hookimpl
         def kp_open_data(kelurahan):
-            return [Dataset("notices", _l("Pengumuman"), csv=lambda: (HEADER, rows()))]
+            return [
+                Dataset(
+                    "notices",
+                    _l("Pengumuman"),
+                    csv=lambda: (["id", "judul"], rows()),
+                    columns=(Column("id", _l("Nomor pengumuman"), "integer"),
+                             Column("judul", _l("Judul pengumuman"))),
+                    updated=lambda: last_change(Notice.created_at),
+                )
+            ]
     """
 
 

@@ -68,6 +68,23 @@ plugin relies on a conditional UPDATE (`... WHERE used < limit`) or a row lock i
 Tuesday) use `recurrence`: RFC 5545 rules read in WIB, `make_rule` from a form's choices,
 `occurrences` in a window, `describe` in words, `calendar_ics` for a feed.
 
+**API keys.** A plugin declares what keys may do with it as `ApiScope("<id>.<what>", label)`
+in `Manifest.api_scopes`; the kelurahan admin issues keys with some of those scopes at
+/k/<slug>/admin/kunci-api (or `flask kp api-key issue`). A plugin's own API looks a sent key
+up with `find_active_key(plaintext)` and accepts it only when `apikeys.allows(key, scope)`
+and `key.kelurahan_id` is the kelurahan asked about; `apikeys.touch(key)` notes the use.
+
+**The JSON API.** A module-level `api_bp = ApiBlueprint("<id>-api", __name__)` (a
+flask-smorest blueprint) is served at /api/v1/kelurahan/<slug>/<id>/, documented in
+/api/openapi.json from its marshmallow schemas, limited per key and answering 404 where the
+plugin is off. A list takes `@api_bp.arguments(PageArgs, location="query")`, answers
+`@api_bp.response(200, page_schema(ItemSchema))` and returns
+`list_page(items, next_cursor)` from `cursor_page(query, Model.id, args)`. Errors go
+through `api_abort(status, detail)` (problem+json). An id in a query string or a body is
+an `ApiId()` field (beyond what an id column holds: 422, not the database's overflow). A
+write is wrapped in `require_api_key("<id>.<what>")` and documented with
+`@api_bp.doc(security=API_KEY)`. Never answer what the plugin's public pages do not show.
+
 **The audit log** names a plugin's objects with `AuditObject(type, label,
 audit_names(Model.title))` (one query per page of entries).
 
@@ -94,7 +111,20 @@ from flask import current_app, g, has_request_context, request
 from flask_babel import force_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
-from . import recurrence
+from . import apikeys, recurrence
+from .api.contract import (
+    API_KEY,
+    ApiBlueprint,
+    ApiId,
+    PageArgs,
+    api_abort,
+    current_key,
+    cursor_page,
+    list_page,
+    page_schema,
+    require_api_key,
+)
+from .apikeys import find_active_key
 from .audit import AuditObject, AuditPhrase
 from .audit import names_of as audit_names
 from .audit import record as audit
@@ -169,12 +199,15 @@ from .models import (
     utcnow,
 )
 from .notify import notify
+from .opendata import last_change
 from .pagecache import visitor_page
 from .paging import MAX_PAGE, page_number
 from .permissions import can, permission_required, require
 from .phone import InvalidPhone, format_phone, normalize_phone, wa_me_url
 from .plugins import (
     DIMENSIONS,
+    ApiScope,
+    Column,
     Dataset,
     Event,
     GroupRole,
@@ -528,6 +561,17 @@ def demo_user(email: str, name: str, kelurahan, role: str | None = "warga", *, p
 
 
 __all__ = [
+    "API_KEY",
+    "ApiBlueprint",
+    "ApiId",
+    "PageArgs",
+    "api_abort",
+    "current_key",
+    "cursor_page",
+    "list_page",
+    "page_schema",
+    "require_api_key",
+    "ApiScope",
     "DEMO_PASSWORDS",
     "DIMENSIONS",
     "FLAG_REASONS",
@@ -542,6 +586,7 @@ __all__ = [
     "BBox",
     "BadBBox",
     "CheckboxListField",
+    "Column",
     "ContentFlag",
     "Dataset",
     "EmptyForm",
@@ -588,6 +633,7 @@ __all__ = [
     "add_flag",
     "all_kelurahan",
     "already_done",
+    "apikeys",
     "audit",
     "audit_names",
     "begin_write",
@@ -612,6 +658,7 @@ __all__ = [
     "emit",
     "enabled_kelurahan",
     "feature_collection",
+    "find_active_key",
     "find_places",
     "flag_queue",
     "flagged_by",
@@ -633,6 +680,7 @@ __all__ = [
     "is_verified_resident",
     "is_staff",
     "kg",
+    "last_change",
     "latest",
     "lazy_gettext",
     "limiter",

@@ -184,6 +184,16 @@ class Permission:
 
 
 @dataclass(frozen=True)
+class ApiScope:
+    """Something an API key may do through the JSON API (/api/v1) or the plugin's own API,
+    named `<plugin id>.<what>` (`reports.write`). A kelurahan admin ticks scopes when issuing
+    a key; a key carries only scopes of plugins switched on in its kelurahan."""
+
+    key: str
+    label: Any
+
+
+@dataclass(frozen=True)
 class Manifest:
     id: str
     name: Any
@@ -203,6 +213,8 @@ class Manifest:
     # Slugs of kelurahan besides the demo one where `flask kp seed --demo` switches the
     # plugin on, for a demo that shows it across the city.
     demo_kelurahan: tuple[str, ...] = ()
+    # What API keys may do with this plugin (app.apikeys): `ApiScope("<id>.<what>", label)`.
+    api_scopes: tuple[ApiScope, ...] = ()
 
     @property
     def url_path(self) -> str:
@@ -330,10 +342,34 @@ class SearchHit:
     kind: Any = ""
 
 
+COLUMN_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "yearmonth")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an open dataset: `name` as in the CSV header (the JSON key and the
+    GeoJSON property too), `meaning` in words for the portal (`_l`), and `type`, one of
+    COLUMN_TYPES (Frictionless Table Schema names: a `yearmonth` is `2026-11`)."""
+
+    name: str
+    meaning: Any
+    type: str = "string"
+
+    def __post_init__(self):
+        if self.type not in COLUMN_TYPES:
+            raise ValueError(f"column {self.name}: type {self.type!r} not in {COLUMN_TYPES}")
+
+
 @dataclass(frozen=True)
 class Dataset:
     """An open dataset. Each exporter returns (header, rows) for CSV, a GeoJSON dict, or
-    an RFC 5545 iCalendar document (bytes) for events."""
+    an RFC 5545 iCalendar document (bytes) for events.
+
+    `columns` describe every column, in the CSV header's order and with its names (the
+    city's portal at /data shows them; tests check they match). For an iCalendar-only
+    dataset they name the event properties instead. `updated` returns when the data last
+    changed (the newest `updated_at` of its rows, say; `last_change(...)` from the kit), or
+    None when there are no rows; it runs in the kelurahan's scope like the exporters."""
 
     id: str
     title: Any
@@ -341,6 +377,8 @@ class Dataset:
     csv: Callable[[], tuple[list[str], Iterable[list[Any]]]] | None = None
     geojson: Callable[[], dict] | None = None
     ics: Callable[[], bytes] | None = None
+    columns: tuple[Column, ...] = ()
+    updated: Callable[[], datetime | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -505,6 +543,11 @@ class PluginHost:
                         f"plugin {name!r}: permission {permission.key!r} must start with "
                         f"{name + '.'!r}"
                     )
+            for scope in manifest.api_scopes:
+                if not scope.key.startswith(f"{name}."):
+                    raise PluginLoadError(
+                        f"plugin {name!r}: API scope {scope.key!r} must start with {name + '.'!r}"
+                    )
             for segment in (manifest.url_path, *manifest.former_paths):
                 if segment in paths and paths[segment] != name:
                     raise PluginLoadError(
@@ -550,6 +593,11 @@ class PluginHost:
         city_bp = getattr(plugin, "city_bp", None)
         if city_bp is not None:
             self.app.register_blueprint(city_bp, url_prefix=f"/{path}")
+        api_bp = getattr(plugin, "api_bp", None)
+        if api_bp is not None:
+            from .api import register_plugin_api
+
+            register_plugin_api(self.app, name, api_bp)
         folder = Path(getattr(plugin, "__file__", "") or "").parent
         if getattr(plugin, "__file__", None):
             if (folder / "migrations").is_dir():

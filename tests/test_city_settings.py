@@ -69,6 +69,8 @@ def city_form(**values) -> dict:
     """The whole city form as a browser sends it (every plugin's fields, unchanged ones too)."""
     data = {
         "reports.geocoder_url": "https://nominatim.openstreetmap.org/search",
+        "core.open_data_licence": "CC BY 4.0",
+        "core.open_data_licence_url": "https://creativecommons.org/licenses/by/4.0/",
         "weather.service_name": "bmkg",
         "weather.refresh_minutes": "30",
     }

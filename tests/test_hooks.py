@@ -363,7 +363,11 @@ def test_hooks_run_inside_the_kelurahan_scope(app, client, factory, extra_plugin
     # The test body reads across kelurahan; the hook still sees one.
     with app.test_request_context():
         metrics = host(app).collect(
-            "kp_dimension_metrics", kelurahan("kauman"), kelurahan=kelurahan("kauman"), since=None
+            "kp_dimension_metrics",
+            kelurahan("kauman"),
+            kelurahan=kelurahan("kauman"),
+            since=None,
+            until=None,
         )
         assert [m.value for m in metrics if m.key == "n"] == [2]
         host(app).emit(Event("group.created", kelurahan=kelurahan("medono")))

@@ -23,6 +23,7 @@ import pytest
 from kp_notices import Notice
 from sqlalchemy import select
 
+from app.apikeys import issue_key
 from app.models import (
     GroupMember,
     Media,
@@ -33,7 +34,6 @@ from app.models import (
     utcnow,
 )
 from app.models import Place as GazetteerPlace
-from plugins.reports.apikeys import issue_key
 from plugins.reports.models import Report, ReportComment, ReportUpdate
 from plugins.umkm.models import Product, ProductFlag, ProductPhoto, Shop
 from tests.conftest import PASSWORD, enable_plugin, kelurahan, make_group, make_user
@@ -56,9 +56,15 @@ PUBLIC = {
     "public.city_map_layer": "map data of a public layer over the whole city",
     "public.open_data": "the open data list",
     "public.open_data_download": "open data downloads",
+    "public.data_portal": "the city's open data portal",
+    "public.data_dataset": "one open dataset: its columns and downloads",
+    "public.data_download": "an open dataset over the whole city, for anyone to download",
+    "public.data_catalog": "the open data catalogue (DCAT-US) that CKAN and data.gov harvest",
     "public.dashboard": "the public dashboard",
     "public.city_dashboard": "the public city grid: 27 kelurahan × six dimensions",
     "public.metric_definitions": "what each dashboard figure counts",
+    "public.dimension_trends": "a kelurahan's figures of one dimension, month by month",
+    "public.metric_trend": "one dashboard figure across the 27 kelurahan, month by month",
     "public.map_layer": "map data of any plugin's public layer",
     "moved": "a plugin's former URL, redirected permanently to its current one",
     "public.set_language": "choosing a language works before signing in",
@@ -142,6 +148,31 @@ PUBLIC = {
     "open311.request_detail": "Open311: public API",
     "open311.token_lookup": "Open311: public API",
     "open311.create_request": "Open311: API clients authenticate with an api_key, not a session",
+    "api_docs.page": "API: the interactive documentation of /api/v1",
+    "api-docs.openapi_json": "API: the OpenAPI document clients are built from",
+    "core-api.kelurahan_list": "API: the city's kelurahan, as the city home lists them",
+    "core-api.kelurahan_detail": "API: a kelurahan's public identity and plugins",
+    "core-api.kelurahan_plugins": "API: the plugins switched on, as the home page lists them",
+    "core-api.kelurahan_metrics": "API: the public dashboard's figures",
+    "core-api.kelurahan_datasets": "API: the open data list",
+    "reports-api.report_list": "API: the public reports, without reporters' names",
+    "reports-api.report_detail": "API: a public report's page as data",
+    "reports-api.category_list": "API: the categories the report form offers",
+    "reports-api.file_report": "API: clients authenticate with an X-API-Key, not a session",
+    "umkm-api.index": "API: links to the UMKM lists",
+    "umkm-api.product_list": "API: the products the public catalogue shows",
+    "umkm-api.product_detail": "API: a product whose public page anyone may open",
+    "umkm-api.shop_list": "API: the shops whose public pages anyone may open",
+    "umkm-api.shop_detail": "API: a shop's public page as data",
+    "tourism-api.index": "API: links to the tourism lists",
+    "tourism-api.destination_list": "API: published destinations, as the guide shows them",
+    "tourism-api.destination_detail": "API: a published destination's public page as data",
+    "tourism-api.event_list": "API: upcoming public events, as the calendar shows them",
+    "tourism-api.event_detail": "API: a public event's page as data",
+    "proposals-api.proposal_list": "API: the proposals the public cycle pages show",
+    "proposals-api.proposal_detail": "API: a proposal's public page as data, no author name",
+    "facilities-api.facility_list": "API: the public directory of facilities",
+    "facilities-api.facility_detail": "API: a facility's public page as data, no booker",
 }
 
 # PUBLIC endpoints whose GET answers a redirect (to this path, given the URL asked for)
@@ -157,10 +188,33 @@ PUBLIC_REDIRECTS = {
 # kelurahan's) the POST is refused and changes nothing, and with them it is accepted.
 CSRF_EXEMPT: dict[str, str] = {
     "open311.create_request": "Open311 API: clients are programs that send an api_key",
+    "reports-api.file_report": "JSON API: clients are programs that send an X-API-Key",
 }
 EXEMPT_CREDENTIALS = {
     "open311.create_request": lambda p: {"api_key": p.api_key},
+    "reports-api.file_report": lambda p: {"X-API-Key": p.api_key},  # a header
 }
+# /api/v1 writes take a JSON body, and their credentials (above) are headers.
+API_BODIES = {
+    "reports-api.file_report": lambda w: {
+        "category": "Jalan rusak",
+        "description": "Jalan berlubang, dikirim lewat API.",
+        "lat": -6.8899,
+        "lng": 109.6728,
+    },
+}
+
+
+def post_request(endpoint: str, world, party=None, scope=None) -> dict:
+    """fetch()'s keyword arguments for a complete POST to `endpoint`, carrying `party`'s
+    credentials when the route is CSRF-exempt (none when `party` is None)."""
+    credentials = EXEMPT_CREDENTIALS.get(endpoint, lambda p: {})(party) if party else {}
+    if endpoint in API_BODIES:
+        return {"json": API_BODIES[endpoint](world), "headers": credentials}
+    return {
+        "data": {**POST_DATA.get(endpoint, lambda w: {})(world), **(scope or {}), **credentials}
+    }
+
 
 # Form data for POSTs in the CSRF test: what a real submission would send, so that a missing
 # CSRF check would show up as a changed database. Unknown endpoints post an empty form.
@@ -232,6 +286,7 @@ POST_DATA = {
         "kelurahan": str(w.own.kelurahan_id),
     },
     "city.settings": lambda w: {"reports.geocoder_url": ""},
+    "city.index_weights": lambda w: {"bobot_groups": "7"},
     "groups.create": lambda w: {"name": "Kelompok Tanpa Token", "kind": "umkm"},
     "groups.edit": lambda w: {"name": "Diubah Tanpa Token", "kind": "pkk"},
     "groups.invite": lambda w: {"identifier": w.own.resident_email},
@@ -239,6 +294,7 @@ POST_DATA = {
     "admin.set_role": lambda w: {"role": "petugas"},
     "admin.toggle_plugin": lambda w: {"enabled": "0"},
     "admin.plugin_settings": lambda w: {"per_page": "20"},
+    "admin.api_keys": lambda w: {"label": "Kunci tanpa token", "scopes": "reports.write"},
     "places.index": lambda w: {"kind": "jalan", "name": "Jl. Tanpa Token"},
     "places.edit": lambda w: {"kind": "jalan", "name": "Jl. Diubah Tanpa Token"},
     "reports.new": lambda w: {
@@ -255,7 +311,6 @@ POST_DATA = {
     "reports.hide_comment": lambda w: {"reason": "Disembunyikan tanpa token"},
     "reports.flag_report": lambda w: {"reason": "Ditandai tanpa token"},
     "reports.flag_comment": lambda w: {"reason": "Ditandai tanpa token"},
-    "reports.api_keys": lambda w: {"label": "Kunci tanpa token"},
     "umkm.open_shop": lambda w: {
         "group": str(w.own.spare_group_id),
         "name": "Toko Tanpa Token",
@@ -545,7 +600,7 @@ def _place(app, db, slug: str) -> Place:
         kelurahan_id=home.id, report_id=report.id, user_id=resident.id, body=f"Komentar {marker}"
     )
     db.session.add(comment)
-    key, api_key = issue_key(home, f"Kunci {marker}", actor=admin)
+    key, api_key = issue_key(home, f"Kunci {marker}", ["reports.write"], actor=admin)
     db.session.commit()
     shop, product, photo = _plant_umkm(app, db, slug, group, marker)
     # The leader may open a shop for this one (umkm.open_shop).
@@ -1134,6 +1189,8 @@ OWN_VALUES = {
     "relpath": lambda w, p: w.media_relpath,
     "filename": lambda w, p: "css/app.css",
     "layer_id": lambda w, p: "notices",
+    "dimension": lambda w, p: "society",
+    "metric_key": lambda w, p: "groups",
     "rest": lambda w, p: str(p.report_id),  # a former path's remainder (Manifest.former_paths)
 }
 
@@ -1424,12 +1481,12 @@ def test_query_scoped_routes_never_reach_another_kelurahans_objects(app, client,
         for method in methods(rule):
             if method in UNSAFE_METHODS:
                 tried += 1
-                data = {
-                    **POST_DATA.get(rule.endpoint, lambda w: {})(world),
-                    **scope,
-                    **EXEMPT_CREDENTIALS.get(rule.endpoint, lambda p: {})(world.other),
-                }
-                response = fetch(client, path(rule, own), method, data=data)
+                response = fetch(
+                    client,
+                    path(rule, own),
+                    method,
+                    **post_request(rule.endpoint, world, world.other, scope),
+                )
                 if response.status_code not in (400, 403, 404):
                     failures.append(
                         f"{rule.endpoint}: {method} {path(rule, own)} with medono's credentials "
@@ -1525,12 +1582,9 @@ def test_unknown_kelurahan_slug_answers_404(app, client, world, who):
             if (
                 method in UNSAFE_METHODS
             ):  # a complete, authenticated request: only the place is wrong
-                data = {
-                    **POST_DATA.get(rule.endpoint, lambda w: {})(world),
-                    **EXEMPT_CREDENTIALS.get(rule.endpoint, lambda p: {})(world.own),
-                    **scope,
-                }
-                response = fetch(client, url, method, data=data)
+                response = fetch(
+                    client, url, method, **post_request(rule.endpoint, world, world.own, scope)
+                )
             else:
                 response = fetch(client, url, method, query_string=scope)
             if response.status_code != 404:
@@ -1583,6 +1637,7 @@ def test_csrf_exemptions_name_real_post_routes(app):
     assert set(CSRF_EXEMPT) <= posts
     assert set(POST_DATA) <= posts, "POST_DATA names endpoints that no longer exist"
     assert set(EXEMPT_CREDENTIALS) == set(CSRF_EXEMPT), "each exemption needs its credentials"
+    assert set(API_BODIES) <= set(CSRF_EXEMPT)
 
 
 def test_csrf_exempt_routes_authenticate_otherwise(app, client, db, world):
@@ -1600,20 +1655,15 @@ def test_csrf_exempt_routes_authenticate_otherwise(app, client, db, world):
         except UnknownArgument as exc:
             failures.append(str(exc))
             continue
-        form = POST_DATA[rule.endpoint](world)
-        credentials = EXEMPT_CREDENTIALS[rule.endpoint]
-        for who, data in (
-            ("no credentials", form),
-            ("medono's credentials", {**form, **credentials(world.other)}),
-        ):
+        for who, party in (("no credentials", None), ("medono's credentials", world.other)):
             before = snapshot(db)
-            response = fetch(client, url, "POST", data=data)
+            response = fetch(client, url, "POST", **post_request(rule.endpoint, world, party))
             if response.status_code not in (400, 401, 403, 404):
                 failures.append(f"{rule.endpoint} with {who} answered {response.status_code}")
             if changed_tables(before, snapshot(db)):
                 failures.append(f"{rule.endpoint} with {who} changed the database")
         before = snapshot(db)
-        response = fetch(client, url, "POST", data={**form, **credentials(world.own)})
+        response = fetch(client, url, "POST", **post_request(rule.endpoint, world, world.own))
         if not 200 <= response.status_code < 300:
             failures.append(
                 f"{rule.endpoint} with kauman's credentials answered "
@@ -1735,8 +1785,7 @@ def test_guarded_routes_refuse_a_resident_until_the_grant_or_role_is_theirs(app,
             continue
         guarded.append((rule, permission, role, url))
         for method in methods(rule):
-            data = POST_DATA.get(rule.endpoint, lambda w: {})(world)
-            response = fetch(client, url, method, data=data)
+            response = fetch(client, url, method, **post_request(rule.endpoint, world))
             if response.status_code != 403:
                 failures.append(
                     f"{rule.endpoint} needs {permission or role}: a resident's {method} {url} "

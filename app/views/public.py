@@ -22,14 +22,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import maplayers
+from .. import maplayers, opendata
 from ..city_settings import city_complaint_channel, core_settings, tel_href
-from ..dashboard import city_grid, definitions, kelurahan_metrics, period_start
+from ..dashboard import (
+    PERIODS,
+    city_grid,
+    definitions,
+    kelurahan_metrics,
+    period_start,
+    requested_period,
+)
 from ..directory import all_kelurahan, by_kecamatan
 from ..exports import csv_response, geojson_response, ics_response
 from ..extensions import csrf, limiter
 from ..geo import feature_collection, point_feature
 from ..i18n import LANG_COOKIE
+from ..index import weights as index_weights
 from ..kelurahan_context import acting_in
 from ..pagecache import visitor_page
 from ..permissions import viewer_role
@@ -182,7 +190,9 @@ def city_map():
 @bp.get("/peta/<layer_id>.geojson")
 def city_map_layer(layer_id: str):
     """One layer over every kelurahan (`?bbox=` as on a kelurahan's layer)."""
-    answer = maplayers.city_response(layer_id, all_kelurahan())
+    # The 27 from the plugin host's snapshot: no query for the identities (half the time
+    # of a small answer).
+    answer = maplayers.city_response(layer_id, host().all_kelurahan())
     if answer is None:
         abort(404)
     return answer
@@ -252,17 +262,68 @@ def open_data():
 def open_data_download(dataset_id: str, fmt: str):
     datasets = host().collect("kp_open_data", g.kelurahan, kelurahan=g.kelurahan)
     dataset = next((d for d in datasets if d.id == dataset_id), None)
-    if dataset is None or fmt not in {"csv", "geojson", "ics"}:
+    if dataset is None or fmt not in {"csv", "json", "geojson", "ics"}:
         abort(404)
     filename = f"{g.kelurahan.slug}-{dataset.id}"
     if fmt == "csv" and dataset.csv:
         header, rows = dataset.csv()
         return csv_response(f"{filename}.csv", header, rows)
+    if fmt == "json" and dataset.csv:
+        header, rows = dataset.csv()
+        return opendata.json_response(f"{filename}.json", opendata.table_objects(header, rows))
     if fmt == "geojson" and dataset.geojson:
         return geojson_response(f"{filename}.geojson", dataset.geojson())
     if fmt == "ics" and dataset.ics:
         return ics_response(f"{filename}.ics", dataset.ics())
     abort(404)
+
+
+@bp.get("/data")
+@visitor_page
+def data_portal():
+    """The city's open data portal: every dataset offered in any kelurahan, its columns,
+    licence and last change, with city-wide and per-kelurahan downloads."""
+    return render_template(
+        "public/data_portal.html", entries=opendata.catalogue(), licence=opendata.licence()
+    )
+
+
+@bp.get("/data/catalog.json")
+def data_catalog():
+    """The catalogue in the DCAT-US (Project Open Data v1.1) shape harvesters read."""
+    response = current_app.response_class(
+        json.dumps(opendata.dcat_catalog(), ensure_ascii=False), mimetype="application/json"
+    )
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.get("/data/<dataset_id>")
+@visitor_page
+def data_dataset(dataset_id: str):
+    """One dataset: its columns and what they mean, and its downloads."""
+    entry = opendata.find(dataset_id)
+    if entry is None:
+        abort(404)
+    return render_template(
+        "public/data_dataset.html",
+        entry=entry,
+        licence=opendata.licence(),
+        groups=by_kecamatan([offer.kelurahan for offer in entry.offers]),
+        offers={offer.kelurahan.id: offer for offer in entry.offers},
+    )
+
+
+@bp.get("/data/<dataset_id>.<fmt>")
+@limiter.limit("60 per minute")  # merges every kelurahan's answer
+def data_download(dataset_id: str, fmt: str):
+    """A dataset over the whole city: each kelurahan where its plugin is on, merged, with
+    the kelurahan first (CSV, JSON, and GeoJSON where it is spatial)."""
+    entry = opendata.find(dataset_id) if fmt in opendata.CITY_FORMATS else None
+    answer = opendata.city_download(entry, fmt) if entry is not None else None
+    if answer is None:
+        abort(404)
+    return answer
 
 
 @bp.get("/k/<kelurahan_slug>/dasbor")
@@ -278,10 +339,15 @@ def dashboard():
 @bp.get("/dasbor")
 @visitor_page
 def city_dashboard():
-    """The public grid of the 27 kelurahan × six dimensions."""
-    groups, since = city_grid()
+    """The public grid of the 27 kelurahan × six dimensions, for `?periode=` (bulan,
+    3bulan, tahun)."""
+    groups, chosen = city_grid(requested_period())
     return render_template(
-        "public/city_dashboard.html", groups=groups, since=since, dimensions=DIMENSIONS
+        "public/city_dashboard.html",
+        groups=groups,
+        period=chosen,
+        periods=PERIODS,
+        dimensions=DIMENSIONS,
     )
 
 
@@ -289,8 +355,44 @@ def city_dashboard():
 @visitor_page
 def metric_definitions():
     """What each dashboard figure counts, by dimension."""
+    groups = definitions()
     return render_template(
-        "public/metric_definitions.html", groups=definitions(), dimensions=DIMENSIONS
+        "public/metric_definitions.html",
+        groups=groups,
+        dimensions=DIMENSIONS,
+        weights=index_weights([m.key for _, metrics in groups for m in metrics]),
+    )
+
+
+@bp.get("/k/<kelurahan_slug>/dasbor/<dimension>")
+def dimension_trends(dimension: str):
+    """One dimension of a kelurahan: each figure's last twelve months and the current one."""
+    from ..trends import kelurahan_trends
+
+    if dimension not in DIMENSIONS:
+        abort(404)
+    return render_template(
+        "public/dimension_trends.html",
+        dimension=dimension,
+        dimensions=DIMENSIONS,
+        trends=kelurahan_trends(g.kelurahan, dimension),
+    )
+
+
+@bp.get("/dasbor/tren/<metric_key>")
+@visitor_page
+def metric_trend(metric_key: str):
+    """One figure across the 27 kelurahan, month by month, with the city's value as chart."""
+    from ..trends import METRIC_KEY, city_trend, city_value_label
+
+    found = city_trend(metric_key) if METRIC_KEY.fullmatch(metric_key) else None
+    if found is None:
+        abort(404)
+    return render_template(
+        "public/metric_trend.html",
+        city=found,
+        value_label=city_value_label(found.trend.unit),
+        dimensions=DIMENSIONS,
     )
 
 

@@ -23,6 +23,7 @@ from app.kit import (
     WIB,
     AuditObject,
     AuditPhrase,
+    Column,
     Dataset,
     HomeWidget,
     MapLayer,
@@ -32,6 +33,7 @@ from app.kit import (
     current_user,
     db,
     force_locale,
+    last_change,
     notify,
     point_near,
     residents_of_rw,
@@ -436,6 +438,15 @@ def history_dataset(kelurahan=None) -> Dataset:
             "petugas dan tanpa isi pesan."
         ),
         csv=lambda: (HISTORY_HEADER, history_rows(kelurahan)),
+        columns=(
+            Column("tahun", _l("Tahun peringatan mulai (WIB)"), "integer"),
+            Column("bulan", _l("Bulan peringatan mulai (1–12, WIB)"), "integer"),
+            Column("rw", _l("RW yang terkena")),
+            Column("jenis", _l("Jenis peringatan: %(keys)s", keys=", ".join(AlertKind))),
+            Column("jumlah", _l("Jumlah peringatan"), "integer"),
+            Column("total_jam", _l("Total jam berlakunya peringatan itu"), "number"),
+        ),
+        updated=lambda: last_change(Alert.created_at, Alert.closed_at),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from app.kit import (
     AuditObject,
     AuditPhrase,
+    Column,
     Dataset,
     MapLayer,
     Metric,
@@ -29,6 +30,7 @@ from app.kit import (
     db,
     hookimpl,
     host,
+    last_change,
     rows_as_features,
 )
 
@@ -118,7 +120,7 @@ def kp_map_layers(kelurahan):
 
 
 @hookimpl
-def kp_dimension_metrics(kelurahan, since):
+def kp_dimension_metrics(kelurahan, since, until):
     counts = dict(
         db.session.execute(
             select(Facility.condition, func.count(Facility.id))
@@ -131,6 +133,7 @@ def kp_dimension_metrics(kelurahan, since):
         select(func.count(Booking.id)).where(
             Booking.kelurahan_id == kelurahan.id,
             Booking.created_at >= since,
+            Booking.created_at < until,
             Booking.status == BookingStatus.APPROVED,
         )
     )
@@ -155,7 +158,7 @@ def kp_dimension_metrics(kelurahan, since):
             _l("Pemesanan fasilitas disetujui"),
             bookings or 0,
             _l(
-                "Pemesanan balai, gedung dan lapangan yang diajukan sejak awal periode dan "
+                "Pemesanan balai, gedung dan lapangan yang diajukan dalam periode dan "
                 "disetujui petugas."
             ),
             higher_is_better=None,
@@ -216,6 +219,21 @@ FACILITY_HEADER = [
     "lng",
 ]
 
+FACILITY_COLUMNS = (
+    Column("id", _l("Nomor fasilitas (juga di alamat halamannya)"), "integer"),
+    Column("nama", _l("Nama fasilitas")),
+    Column("jenis", _l("Jenis fasilitas: %(keys)s", keys=", ".join(Kind))),
+    Column("rw", _l("RW tempat fasilitas; kosong bila melayani seluruh kelurahan")),
+    Column("alamat", _l("Alamat fasilitas")),
+    Column("kondisi", _l("Kondisi terakhir: %(keys)s", keys=", ".join(Condition))),
+    Column("tanggal_diperiksa", _l("Tanggal kondisi terakhir diperiksa"), "date"),
+    Column("kapasitas", _l("Kapasitas orang; kosong bila tidak berlaku"), "integer"),
+    Column("dapat_dipesan", _l("Dapat dipesan warga: ya atau tidak")),
+    Column("biaya_rupiah", _l("Biaya per pemesanan dalam rupiah; 0 berarti gratis"), "integer"),
+    Column("lat", _l("Garis lintang (WGS 84)"), "number"),
+    Column("lng", _l("Garis bujur (WGS 84)"), "number"),
+)
+
 
 def facility_rows(kelurahan) -> list[dict]:
     rows = db.session.execute(
@@ -260,6 +278,8 @@ def kp_open_data(kelurahan):
                 [[row[key] for key in FACILITY_HEADER] for row in facility_rows(kelurahan)],
             ),
             geojson=lambda: rows_as_features(facility_rows(kelurahan)),
+            columns=FACILITY_COLUMNS,
+            updated=lambda: last_change(Facility.updated_at),
         ),
         alerts.history_dataset(kelurahan),
     ]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.kit import (
     AuditObject,
     AuditPhrase,
+    Column,
     Dataset,
     HomeWidget,
     MapLayer,
@@ -28,6 +29,7 @@ from app.kit import (
     db,
     flag_queue,
     hookimpl,
+    last_change,
     parse_id,
     public_url,
     rows_as_features,
@@ -36,7 +38,7 @@ from app.kit import (
 
 from .access import REVIEW, current_cycle
 from .forms import CATEGORIES
-from .models import Ballot, Comment, Cycle, Proposal, Status
+from .models import Ballot, Comment, Cycle, Proposal, Result, Status
 from .phases import state_of
 
 __all__ = [
@@ -124,7 +126,7 @@ def _current_cycle_id(kelurahan) -> int | None:
 
 
 @hookimpl
-def kp_dimension_metrics(kelurahan, since):
+def kp_dimension_metrics(kelurahan, since, until):
     cycle_id = _current_cycle_id(kelurahan) or 0
     row = db.session.execute(
         select(
@@ -268,6 +270,45 @@ RESULT_HEADER = [
     "catatan",
     "url",
 ]
+PUBLIC_STATUSES = [s.value for s in Status if s is not Status.WITHDRAWN]
+
+PROPOSAL_COLUMNS = (
+    Column("id", _l("Nomor usulan (juga di alamat halamannya)"), "integer"),
+    Column("siklus", _l("Siklus Musrenbang, misalnya tahun anggarannya")),
+    Column("judul", _l("Judul usulan")),
+    Column("kategori", _l("Kategori usulan")),
+    Column("masalah", _l("Masalah yang ingin diselesaikan")),
+    Column("usulan", _l("Usulan penyelesaian")),
+    Column("penerima_manfaat", _l("Siapa yang mendapat manfaat, seperti ditulis pengusul")),
+    Column("rt", _l("RT lokasi usulan; kosong bila tidak disebut")),
+    Column("rw", _l("RW lokasi usulan")),
+    Column(
+        "pengusul",
+        _l("Nama publik pengusul: nama kelompok, atau nama tampilan warga yang mengusulkan"),
+    ),
+    Column("perkiraan_biaya", _l("Perkiraan biaya dalam rupiah"), "integer"),
+    Column("dukungan", _l("Jumlah warga yang mendukung usulan"), "integer"),
+    Column("status", _l("Status usulan: %(keys)s", keys=", ".join(PUBLIC_STATUSES))),
+    Column("alasan", _l("Alasan status dari petugas, bila ada")),
+    Column("digabung_ke", _l("Nomor usulan tempat usulan ini digabung"), "integer"),
+    Column("dibawa_dari", _l("Nomor usulan siklus sebelumnya yang dibawa ke sini"), "integer"),
+    Column("lat", _l("Garis lintang lokasi usulan (WGS 84)"), "number"),
+    Column("lng", _l("Garis bujur lokasi usulan (WGS 84)"), "number"),
+    Column("url", _l("Alamat halaman usulan")),
+)
+RESULT_COLUMNS = (
+    Column("id", _l("Nomor usulan"), "integer"),
+    Column("siklus", _l("Siklus Musrenbang")),
+    Column("judul", _l("Judul usulan")),
+    Column("kategori", _l("Kategori usulan")),
+    Column("rw", _l("RW lokasi usulan")),
+    Column("dukungan", _l("Jumlah warga yang mendukung usulan"), "integer"),
+    Column("hasil", _l("Hasil musyawarah: %(keys)s", keys=", ".join(Result))),
+    Column("peringkat", _l("Peringkat prioritas; kosong bila bukan prioritas"), "integer"),
+    Column("anggaran_disepakati", _l("Anggaran yang disepakati dalam rupiah"), "integer"),
+    Column("catatan", _l("Catatan hasil musyawarah")),
+    Column("url", _l("Alamat halaman usulan")),
+)
 
 
 def _all_rows(kelurahan) -> list[Proposal]:
@@ -355,6 +396,8 @@ def kp_open_data(kelurahan):
             ),
             csv=proposals_csv,
             geojson=proposals_geojson,
+            columns=PROPOSAL_COLUMNS,
+            updated=lambda: last_change(Proposal.updated_at, Cycle.updated_at),
         ),
         Dataset(
             "usulan-hasil-musrenbang",
@@ -365,6 +408,11 @@ def kp_open_data(kelurahan):
                 "terpilih."
             ),
             csv=results_csv,
+            columns=RESULT_COLUMNS,
+            updated=lambda: last_change(
+                select(func.max(Proposal.updated_at)).where(Proposal.result.is_not(None)),
+                Cycle.updated_at,
+            ),
         ),
     ]
 

@@ -9,6 +9,7 @@ from flask import url_for
 from sqlalchemy import func, or_, select
 
 from app.kit import (
+    Column,
     Dataset,
     HomeWidget,
     MapLayer,
@@ -23,6 +24,7 @@ from app.kit import (
     count_rows,
     db,
     hookimpl,
+    last_change,
     latest,
     rows_as_features,
     snippet,
@@ -30,7 +32,7 @@ from app.kit import (
 
 from .demo import seed_demo_reports
 from .labels import STATUS_LABELS
-from .models import CLOSED, Report, ReportFlag, ReportSupport
+from .models import CLOSED, STATUS_VALUES, Report, ReportFlag, ReportSupport
 from .queries import map_query
 from .stats import counts_by_category, medians, this_month
 
@@ -100,12 +102,14 @@ def _public(kelurahan):
 
 
 @hookimpl
-def kp_dimension_metrics(kelurahan, since):
-    by_category = counts_by_category(kelurahan.id, since=since)
+def kp_dimension_metrics(kelurahan, since, until):
+    by_category = counts_by_category(kelurahan.id, since=since, until=until)
     received = sum(v["total"] for v in by_category.values())
     open_now = sum(v["open"] for v in by_category.values())
     fixed = count_rows(
-        _public(kelurahan).where(Report.status == "selesai", Report.closed_at >= since)
+        _public(kelurahan).where(
+            Report.status == "selesai", Report.closed_at >= since, Report.closed_at < until
+        )
     )
     listing = url_for("reports.index", kelurahan_slug=kelurahan.slug)
     figures = url_for("reports.statistics", kelurahan_slug=kelurahan.slug)
@@ -116,7 +120,7 @@ def kp_dimension_metrics(kelurahan, since):
             _l("Laporan warga masuk"),
             received,
             _l(
-                "Laporan yang masuk sejak awal periode, dari situs dan dari Open311, tanpa yang "
+                "Laporan yang masuk dalam periode, dari situs dan dari Open311, tanpa yang "
                 "disembunyikan moderasi."
             ),
             higher_is_better=None,
@@ -140,11 +144,11 @@ def kp_dimension_metrics(kelurahan, since):
             "reports_fixed",
             _l("Laporan warga selesai"),
             fixed,
-            _l("Laporan yang ditandai selesai sejak awal periode."),
+            _l("Laporan yang ditandai selesai dalam periode."),
             url=figures,
         ),
     ]
-    median = medians(kelurahan.id, "response", since=since).get(("all", ""))
+    median = medians(kelurahan.id, "response", since=since, until=until).get(("all", ""))
     if median is not None:  # no response in the period: no figure rather than a false 0
         metrics.append(
             Metric(
@@ -288,6 +292,24 @@ OPEN_DATA_HEADER = [
 ]
 
 
+OPEN_DATA_COLUMNS = (
+    Column("id", _l("Nomor laporan (juga di alamat halamannya)"), "integer"),
+    Column("kategori", _l("Kategori masalah yang dipilih pelapor")),
+    Column("judul", _l("Judul laporan")),
+    Column("keterangan", _l("Uraian masalah yang ditulis pelapor")),
+    Column("status", _l("Status penanganan: %(keys)s", keys=", ".join(STATUS_VALUES))),
+    Column("dibuat", _l("Waktu laporan dikirim (ISO 8601)"), "datetime"),
+    Column("diperbarui", _l("Waktu laporan terakhir berubah (ISO 8601)"), "datetime"),
+    Column("lat", _l("Garis lintang lokasi masalah (WGS 84)"), "number"),
+    Column("lng", _l("Garis bujur lokasi masalah (WGS 84)"), "number"),
+    Column("dukungan", _l("Jumlah warga yang mendukung laporan"), "integer"),
+    Column(
+        "pelapor",
+        _l("Nama tampilan pelapor; kosong bila pelapor memilih menyembunyikan namanya"),
+    ),
+)
+
+
 def open_data_rows(kelurahan) -> list[dict]:
     """Public fields of the kelurahan's visible reports, in one query. The reporter's
     e-mail and phone are never selected; the name is left empty when it was hidden."""
@@ -357,6 +379,8 @@ def kp_open_data(kelurahan):
             ),
             csv=csv,
             geojson=geojson,
+            columns=OPEN_DATA_COLUMNS,
+            updated=lambda: last_change(Report.updated_at, ReportSupport.created_at),
         )
     ]
 

@@ -15,6 +15,7 @@ from app.kit import (
     WIB,
     AuditObject,
     AuditPhrase,
+    Column,
     ConfigError,
     Dataset,
     HomeWidget,
@@ -28,6 +29,7 @@ from app.kit import (
     db,
     hookimpl,
     host,
+    last_change,
     utcnow,
 )
 
@@ -119,13 +121,14 @@ def kp_home_widgets(kelurahan, user):
     ]
 
 
-def _ready_days(kelurahan, since) -> tuple[list[int], list[bool]]:
+def _ready_days(kelurahan, since, until) -> tuple[list[int], list[bool]]:
     rows = db.session.execute(
         select(Request.complete_at, Request.ready_at, LetterType.target_days)
         .join(LetterType, LetterType.id == Request.letter_type_id)
         .where(
             Request.kelurahan_id == kelurahan.id,
             Request.ready_at >= since,
+            Request.ready_at < until,
             Request.complete_at.is_not(None),
         )
     ).all()
@@ -141,13 +144,15 @@ def _ready_days(kelurahan, since) -> tuple[list[int], list[bool]]:
 
 
 @hookimpl
-def kp_dimension_metrics(kelurahan, since):
+def kp_dimension_metrics(kelurahan, since, until):
     requests = db.session.scalar(
         select(func.count(Request.id)).where(
-            Request.kelurahan_id == kelurahan.id, Request.created_at >= since
+            Request.kelurahan_id == kelurahan.id,
+            Request.created_at >= since,
+            Request.created_at < until,
         )
     )
-    days, within = _ready_days(kelurahan, since)
+    days, within = _ready_days(kelurahan, since, until)
     times = url_for("services.service_times", kelurahan_slug=kelurahan.slug)
     return [
         Metric(
@@ -155,7 +160,7 @@ def kp_dimension_metrics(kelurahan, since):
             "services_requests",
             _l("Permohonan surat daring"),
             requests or 0,
-            _l("Permohonan surat yang diajukan warga secara daring sejak awal periode."),
+            _l("Permohonan surat yang diajukan warga secara daring dalam periode."),
             higher_is_better=None,
             url=times,
         ),
@@ -221,6 +226,24 @@ SERVICE_TIME_HEADER = [
     "target_hari_kerja",
 ]
 
+SERVICE_TIME_COLUMNS = (
+    Column("bulan", _l("Bulan surat siap (WIB)"), "yearmonth"),
+    Column("jenis_surat", _l("Jenis surat")),
+    Column("jumlah_surat", _l("Jumlah surat yang siap pada bulan itu"), "integer"),
+    Column(
+        "median_hari_kerja",
+        _l("Median hari kerja dari permohonan lengkap sampai surat siap"),
+        "number",
+    ),
+    Column("p90_hari_kerja", _l("Persentil ke-90 hari kerja yang sama"), "number"),
+    Column(
+        "persen_tepat_waktu",
+        _l("Persentase surat yang siap dalam target (0–100); kosong bila tidak dihitung"),
+        "integer",
+    ),
+    Column("target_hari_kerja", _l("Target hari kerja jenis surat itu"), "integer"),
+)
+
 
 @hookimpl
 def kp_open_data(kelurahan):
@@ -267,6 +290,11 @@ def kp_open_data(kelurahan):
                 "selesai dalam target. Hanya angka gabungan, tanpa data pemohon."
             ),
             csv=service_times_csv,
+            columns=SERVICE_TIME_COLUMNS,
+            updated=lambda: last_change(
+                select(func.max(Request.ready_at)).where(Request.complete_at.is_not(None)),
+                LetterType.updated_at,
+            ),
         )
     ]
 

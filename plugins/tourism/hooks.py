@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 
 from app.kit import (
     WIB,
+    Column,
     Dataset,
     HomeWidget,
     MapLayer,
@@ -28,6 +29,7 @@ from app.kit import (
     count_rows,
     db,
     hookimpl,
+    last_change,
     public_url,
     rows_as_features,
     snippet,
@@ -122,7 +124,7 @@ def kp_home_widgets(kelurahan, user):
 
 
 @hookimpl
-def kp_dimension_metrics(kelurahan, since):
+def kp_dimension_metrics(kelurahan, since, until):
     # Events and views per calendar month (WIB), the unit they are kept in.
     month = month_start()
     first = datetime(month.year, month.month, 1, tzinfo=WIB)
@@ -246,6 +248,39 @@ DESTINATION_HEADER = [
     "url",
 ]
 
+
+DESTINATION_COLUMNS = (
+    Column("id", _l("Nomor destinasi (juga di alamat halamannya)"), "integer"),
+    Column("nama", _l("Nama destinasi")),
+    Column("kategori", _l("Kategori destinasi: %(keys)s", keys=", ".join(CATEGORY_LABELS))),
+    Column("keterangan", _l("Keterangan dalam Bahasa Indonesia")),
+    Column("keterangan_en", _l("Keterangan dalam Bahasa Inggris; kosong bila belum ada")),
+    Column("alamat", _l("Alamat destinasi")),
+    Column("lat", _l("Garis lintang (WGS 84)"), "number"),
+    Column("lng", _l("Garis bujur (WGS 84)"), "number"),
+    Column("jam_buka", _l("Jam buka per hari, format opening_hours OpenStreetMap, WIB")),
+    Column("tutup_hari_libur", _l("Tutup pada hari libur nasional: ya atau tidak")),
+    Column("harga_tiket", _l("Harga tiket masuk dalam rupiah; 0 berarti gratis"), "integer"),
+    Column("parkir", _l("Ada tempat parkir: ya atau tidak")),
+    Column("toilet", _l("Ada toilet: ya atau tidak")),
+    Column("musala", _l("Ada musala: ya atau tidak")),
+    Column("akses_kursi_roda", _l("Dapat dimasuki kursi roda: ya atau tidak")),
+    Column("url", _l("Alamat halaman destinasi")),
+)
+# The iCalendar dataset has no table: its "columns" are the properties of each VEVENT.
+EVENT_PROPERTIES = (
+    Column("uid", _l("Pengenal acara yang tetap")),
+    Column("summary", _l("Nama acara")),
+    Column("description", _l("Keterangan acara")),
+    Column("dtstart", _l("Mulai (WIB); untuk acara berulang, kejadian pertama"), "datetime"),
+    Column("dtend", _l("Selesai (WIB)"), "datetime"),
+    Column("rrule", _l("Aturan pengulangan RFC 5545, bila acara berulang")),
+    Column("location", _l("Tempat acara")),
+    Column("geo", _l("Garis lintang dan bujur tempat acara")),
+    Column("url", _l("Alamat halaman acara")),
+    Column("last-modified", _l("Waktu acara terakhir diubah"), "datetime"),
+)
+
 DAY_CODES = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 
 
@@ -320,6 +355,8 @@ def kp_open_data(kelurahan):
             ),
             csv=destinations_csv,
             geojson=destinations_geojson,
+            columns=DESTINATION_COLUMNS,
+            updated=lambda: last_change(Destination.updated_at),
         ),
         Dataset(
             "wisata-acara",
@@ -330,6 +367,8 @@ def kp_open_data(kelurahan):
                 "sebulan lalu tidak dimuat."
             ),
             ics=events_calendar,
+            columns=EVENT_PROPERTIES,
+            updated=lambda: last_change(TourEvent.updated_at),
         ),
     ]
 

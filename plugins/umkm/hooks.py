@@ -14,6 +14,7 @@ from flask import url_for
 from sqlalchemy import func, or_, select
 
 from app.kit import (
+    Column,
     Dataset,
     HomeWidget,
     MapLayer,
@@ -27,13 +28,14 @@ from app.kit import (
     count_rows,
     db,
     hookimpl,
+    last_change,
     public_url,
     rows_as_features,
     snippet,
 )
 
 from .access import REVIEW
-from .models import Product, ProductFlag, ProductMonthlyStat, Shop, ShopStatus
+from .models import Product, ProductFlag, ProductMonthlyStat, Shop, ShopStatus, Stock
 from .queries import month_start, public_products, public_shops, shop_is_public
 from .text import price_text
 
@@ -136,7 +138,7 @@ def kp_home_widgets(kelurahan, user):
 
 
 @hookimpl
-def kp_dimension_metrics(kelurahan, since):
+def kp_dimension_metrics(kelurahan, since, until):
     # Shops and products are counted as they stand now; clicks per calendar month (WIB),
     # the unit the counts are kept in, so `since` does not apply to them.
     clicks = db.session.scalar(
@@ -266,6 +268,38 @@ PRODUCT_HEADER = [
     "url",
 ]
 
+SHOP_COLUMNS = (
+    Column("id", _l("Nomor toko (juga di alamat halamannya)"), "integer"),
+    Column("nama", _l("Nama toko atau usaha")),
+    Column("keterangan", _l("Keterangan toko")),
+    Column("alamat", _l("Alamat usaha yang dicantumkan toko")),
+    Column("lat", _l("Garis lintang lokasi toko (WGS 84)"), "number"),
+    Column("lng", _l("Garis bujur lokasi toko (WGS 84)"), "number"),
+    Column(
+        "whatsapp",
+        _l("Nomor WhatsApp usaha yang dicantumkan toko untuk pesanan (E.164)"),
+    ),
+    Column("jam_buka", _l("Jam buka, seperti ditulis toko")),
+    Column("nib", _l("Nomor Induk Berusaha (OSS); kosong bila belum ada")),
+    Column("sertifikat_halal", _l("Nomor sertifikat halal; kosong bila belum ada")),
+    Column("jumlah_produk", _l("Jumlah produk toko yang tampil di katalog"), "integer"),
+    Column("url", _l("Alamat halaman toko")),
+)
+PRODUCT_COLUMNS = (
+    Column("id", _l("Nomor produk (juga di alamat halamannya)"), "integer"),
+    Column("toko_id", _l("Nomor toko penjual (kolom id data toko)"), "integer"),
+    Column("toko", _l("Nama toko penjual")),
+    Column("nama", _l("Nama produk")),
+    Column("kategori", _l("Kategori produk")),
+    Column("harga", _l("Harga dalam rupiah (harga terendah bila berupa rentang)"), "integer"),
+    Column("harga_maks", _l("Harga tertinggi dalam rupiah bila berupa rentang"), "integer"),
+    Column("harga_diskon", _l("Harga diskon dalam rupiah; kosong bila tidak ada"), "integer"),
+    Column("satuan", _l("Satuan jual, misalnya lembar atau kg")),
+    Column("ketersediaan", _l("Ketersediaan: %(keys)s", keys=", ".join(Stock))),
+    Column("keterangan", _l("Keterangan produk")),
+    Column("url", _l("Alamat halaman produk")),
+)
+
 
 def shop_rows(kelurahan) -> list[dict]:
     """What each approved shop published on its profile, with its count of public
@@ -376,6 +410,8 @@ def kp_open_data(kelurahan):
             ),
             csv=shops_csv,
             geojson=shops_geojson,
+            columns=SHOP_COLUMNS,
+            updated=lambda: last_change(Shop.updated_at, Shop.reviewed_at, Product.updated_at),
         ),
         Dataset(
             "umkm-produk",
@@ -386,6 +422,8 @@ def kp_open_data(kelurahan):
                 "anggota kelompok atau produk yang disembunyikan."
             ),
             csv=products_csv,
+            columns=PRODUCT_COLUMNS,
+            updated=lambda: last_change(Product.updated_at, Shop.updated_at, Shop.reviewed_at),
         ),
     ]
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from app.kit import (
     WIB,
+    Column,
     Dataset,
     GroupMember,
     HomeWidget,
@@ -32,6 +33,7 @@ from app.kit import (
     count_rows,
     db,
     hookimpl,
+    last_change,
     plugin_settings,
     rows_as_features,
 )
@@ -137,8 +139,9 @@ def active_members(kelurahan_id: int, now: datetime) -> int:
 
 
 @hookimpl
-def kp_dimension_metrics(kelurahan, since):
-    # Kg per WIB calendar month, the unit the reports use; `since` bounds the second figure.
+def kp_dimension_metrics(kelurahan, since, until):
+    # Kg per WIB calendar month, the unit the reports use; [since, until) bounds the second
+    # figure.
     now = datetime.now(UTC)
     start, end = this_month(now)
     units = url_for("wastebank.index", kelurahan_slug=kelurahan.slug)
@@ -160,8 +163,8 @@ def kp_dimension_metrics(kelurahan, since):
             "environment",
             "wastebank_kg_since",
             _l("Kg sampah terpilah ditabung dalam periode"),
-            _kg(grams_diverted(kelurahan.id, since, now + timedelta(seconds=1))),
-            _l("Berat sampah terpilah yang ditabung nasabah di semua unit sejak awal periode."),
+            _kg(grams_diverted(kelurahan.id, since, until)),
+            _l("Berat sampah terpilah yang ditabung nasabah di semua unit dalam periode."),
             unit="kg",
             url=units,
         ),
@@ -199,6 +202,29 @@ UNIT_HEADER = [
     "nasabah_terdaftar",
     "nasabah_aktif_90_hari",
 ]
+
+MONTHLY_COLUMNS = (
+    Column("bulan", _l("Bulan (WIB)"), "yearmonth"),
+    Column("unit_id", _l("Nomor unit bank sampah (kolom id data unit)"), "integer"),
+    Column("unit", _l("Nama unit bank sampah")),
+    Column("jenis_sampah", _l("Jenis sampah terpilah, menurut daftar harga unit")),
+    Column("kg_disetor", _l("Kg yang disetor semua nasabah, setelah koreksi"), "number"),
+    Column("kg_dijual", _l("Kg yang dijual unit ke pengepul"), "number"),
+)
+UNIT_COLUMNS = (
+    Column("id", _l("Nomor unit bank sampah"), "integer"),
+    Column("nama", _l("Nama unit bank sampah (bukan nama orang)")),
+    Column("alamat", _l("Alamat tempat unit menerima setoran")),
+    Column("lat", _l("Garis lintang lokasi unit (WGS 84)"), "number"),
+    Column("lng", _l("Garis bujur lokasi unit (WGS 84)"), "number"),
+    Column("hari_buka", _l("Hari dan jam unit menerima setoran")),
+    Column("nasabah_terdaftar", _l("Jumlah nasabah aktif yang terdaftar di unit"), "integer"),
+    Column(
+        "nasabah_aktif_90_hari",
+        _l("Jumlah nasabah yang menyetor dalam 90 hari terakhir"),
+        "integer",
+    ),
+)
 
 
 def monthly_rows(kelurahan, now: datetime | None = None) -> list[dict]:
@@ -321,6 +347,8 @@ def kp_open_data(kelurahan):
                 "jumlah per unit: tanpa nama, nomor atau saldo nasabah."
             ),
             csv=monthly_csv,
+            columns=MONTHLY_COLUMNS,
+            updated=lambda: last_change(Entry.created_at),
         ),
         Dataset(
             "bank-sampah-unit",
@@ -331,6 +359,8 @@ def kp_open_data(kelurahan):
             ),
             csv=units_csv,
             geojson=units_geojson,
+            columns=UNIT_COLUMNS,
+            updated=lambda: last_change(Unit.created_at, Member.created_at, Entry.created_at),
         ),
     ]
 

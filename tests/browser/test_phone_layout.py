@@ -84,6 +84,7 @@ VALUES = {
     "user_id": lambda d: d.user_id,
     "place_id": lambda d: d.place_id,
     "plugin_id": lambda d: "reports",
+    "dataset_id": lambda d: "laporan",
     "unit_id": lambda d: d.wastebank["unit_id"],
     "member_id": lambda d: d.wastebank["member_id"],
     "entry_id": lambda d: d.wastebank["entry_id"],
@@ -100,6 +101,8 @@ VALUES = {
     "booking_id": lambda d: d.facilities["booking_id"],
     "schedule_id": lambda d: d.facilities["schedule_id"],
     "alert_id": lambda d: d.facilities["alert_id"],
+    "dimension": lambda d: "society",
+    "metric_key": lambda d: "groups",
 }
 # Arguments that mean something else for one endpoint; looked up first.
 ENDPOINT_VALUES = {
@@ -115,6 +118,8 @@ QUERY = {"public.search": "?q=batik", "public.city_search": "?q=batik", "admin.r
 ALSO_QUERY = {
     "tourism.calendar": ("?tampilan=bulan",),
     "tourism_city.calendar": ("?tampilan=bulan",),
+    "public.city_dashboard": ("?periode=tahun",),
+    "city.dashboard": ("?periode=3bulan",),
 }
 
 
@@ -145,6 +150,10 @@ def _seed_demo_world() -> None:
             lng=109.6753,
         )
     )
+    # An API key with a long name, so the admin's key list has a row to fit.
+    from app.apikeys import issue_key
+
+    issue_key(kauman, "Aplikasi Pengaduan Kota Pekalongan (uji coba)", ["reports.write"])
     db.session.commit()
 
 

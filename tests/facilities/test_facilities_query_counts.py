@@ -83,6 +83,9 @@ def test_smart_living_figures(app, client):
         from flask import g
 
         g.kelurahan = kauman
-        figures = {m.key: m.value for m in kp_dimension_metrics(kauman, at(wib_day(-30), 0))}
+        figures = {
+            m.key: m.value
+            for m in kp_dimension_metrics(kauman, at(wib_day(-30), 0), at(wib_day(1), 0))
+        }
     assert figures["facilities_good_share"] == 67  # two of the three still in use
     assert figures["facilities_bookings"] == 0 and figures["facilities_active_alerts"] == 0

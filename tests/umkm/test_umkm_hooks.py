@@ -169,7 +169,9 @@ def test_hooks_name_their_kelurahan_themselves(app, factory, market):
         }
         metrics = {
             m.key: m.value
-            for m in kp.collect("kp_dimension_metrics", kauman, kelurahan=kauman, since=utcnow())
+            for m in kp.collect(
+                "kp_dimension_metrics", kauman, kelurahan=kauman, since=utcnow(), until=utcnow()
+            )
         }
         assert (metrics["umkm_shops"], metrics["umkm_products"]) == (2, 3)
         datasets = {d.id: d for d in kp.collect("kp_open_data", kauman, kelurahan=kauman) if d.csv}

@@ -78,7 +78,8 @@ def test_home_widget_shows_this_months_kg(client, banks):
 def test_dimension_metrics_name_their_kelurahan(app, banks):
     since = utcnow() - timedelta(days=30)
     with app.test_request_context():
-        metrics = {m.key: m for m in hooks.kp_dimension_metrics(kelurahan("kauman"), since)}
+        until = utcnow() + timedelta(days=1)
+        metrics = {m.key: m for m in hooks.kp_dimension_metrics(kelurahan("kauman"), since, until)}
     assert {m.dimension for m in metrics.values()} == {"environment"}
     assert metrics["wastebank_kg_month"].value == 1  # 1.25 kg, whole kg
     assert metrics["wastebank_kg_since"].value == 1
@@ -231,7 +232,9 @@ def test_home_widget_and_figures_of_an_empty_waste_bank(app, client):
     page = client.get("/k/kauman/").get_data(as_text=True)
     assert 'id="wastebank-month-kg">0 kg<' in page
     with app.test_request_context():
-        metrics = hooks.kp_dimension_metrics(kelurahan("kauman"), utcnow() - timedelta(days=30))
+        metrics = hooks.kp_dimension_metrics(
+            kelurahan("kauman"), utcnow() - timedelta(days=30), utcnow() + timedelta(days=1)
+        )
     assert {m.key: m.value for m in metrics} == {
         "wastebank_kg_month": 0,
         "wastebank_kg_since": 0,

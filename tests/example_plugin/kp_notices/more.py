@@ -5,6 +5,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from app.kit import (
+    Column,
     Dataset,
     Metric,
     SearchHit,
@@ -15,6 +16,7 @@ from app.kit import (
     count_rows,
     db,
     hookimpl,
+    last_change,
     snippet,
 )
 
@@ -31,15 +33,15 @@ __all__ = [
 
 
 @hookimpl
-def kp_dimension_metrics(kelurahan, since):
-    recent = count_rows(select(Notice).where(Notice.created_at >= since))
+def kp_dimension_metrics(kelurahan, since, until):
+    recent = count_rows(select(Notice).where(Notice.created_at >= since, Notice.created_at < until))
     return [
         Metric(
             "governance",
             "notices_recent",
             _l("Pengumuman baru"),
             recent,
-            _l("Pengumuman yang terbit sejak awal periode."),
+            _l("Pengumuman yang terbit dalam periode."),
             url=url_for("notices.index", kelurahan_slug=kelurahan.slug),
         )
     ]
@@ -60,7 +62,21 @@ def kp_open_data(kelurahan):
         header = ["id", "judul", "isi", "dibuat"]
         return header, [[n.id, n.title, n.body, n.created_at.isoformat()] for n in notices]
 
-    return [Dataset("pengumuman", _l("Pengumuman"), csv=rows)]
+    return [
+        Dataset(
+            "pengumuman",
+            _l("Pengumuman"),
+            _l("Pengumuman kelurahan di papan pengumuman."),
+            csv=rows,
+            columns=(
+                Column("id", _l("Nomor pengumuman"), "integer"),
+                Column("judul", _l("Judul pengumuman")),
+                Column("isi", _l("Isi pengumuman")),
+                Column("dibuat", _l("Waktu pengumuman dibuat (ISO 8601)"), "datetime"),
+            ),
+            updated=lambda: last_change(Notice.created_at),
+        )
+    ]
 
 
 @hookimpl
