@@ -81,7 +81,8 @@ plugin is off. A list takes `@api_bp.arguments(PageArgs, location="query")`, ans
 `@api_bp.response(200, page_schema(ItemSchema))` and returns
 `list_page(items, next_cursor)` from `cursor_page(query, Model.id, args)`. Errors go
 through `api_abort(status, detail)` (problem+json). An id in a query string or a body is
-an `ApiId()` field (beyond what an id column holds: 422, not the database's overflow). A
+an `ApiId()` field (beyond what an id column holds: 422, not the database's overflow).
+Photos are `ApiPhotoSchema` rows from `api_photos(item.photos)`; a lone file `media_url`. A
 write is wrapped in `require_api_key("<id>.<what>")` and documented with
 `@api_bp.doc(security=API_KEY)`. Never answer what the plugin's public pages do not show.
 
@@ -116,11 +117,14 @@ from .api.contract import (
     API_KEY,
     ApiBlueprint,
     ApiId,
+    ApiPhotoSchema,
     PageArgs,
     api_abort,
+    api_photos,
     current_key,
     cursor_page,
     list_page,
+    media_url,
     page_schema,
     require_api_key,
 )
@@ -564,6 +568,9 @@ __all__ = [
     "API_KEY",
     "ApiBlueprint",
     "ApiId",
+    "ApiPhotoSchema",
+    "api_photos",
+    "media_url",
     "PageArgs",
     "api_abort",
     "current_key",

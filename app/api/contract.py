@@ -65,6 +65,28 @@ class PageArgs(ma.Schema):
     )
 
 
+class ApiPhotoSchema(ma.Schema):
+    """A public photo in an answer: the full image and its thumbnail, when it has one."""
+
+    url = ma.fields.String(required=True)
+    thumbnail = ma.fields.String(allow_none=True)
+
+
+def media_url(media) -> str:
+    """The absolute address of a public file (built from KP_PUBLIC_URL)."""
+    from ..urls import public_url
+
+    return public_url("media.serve", relpath=media.relpath)
+
+
+def api_photos(photos) -> list[dict]:
+    """`ApiPhotoSchema` rows of a plugin's photo rows (each with `.media`, `.thumb`)."""
+    return [
+        {"url": media_url(p.media), "thumbnail": media_url(p.thumb) if p.thumb else None}
+        for p in photos
+    ]
+
+
 _page_schemas: dict[type, type] = {}
 
 

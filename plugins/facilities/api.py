@@ -17,8 +17,10 @@ from sqlalchemy.orm import selectinload
 
 from app.kit import (
     ApiBlueprint,
+    ApiPhotoSchema,
     PageArgs,
     api_abort,
+    api_photos,
     cursor_page,
     db,
     list_page,
@@ -37,11 +39,6 @@ api_bp = ApiBlueprint(
 
 BUSY_DAYS = 14
 BUSY_CAP = 50
-
-
-class PhotoSchema(ma.Schema):
-    url = ma.fields.String(required=True)
-    thumbnail = ma.fields.String(allow_none=True)
 
 
 class FacilitySchema(ma.Schema):
@@ -70,7 +67,7 @@ class FacilitySchema(ma.Schema):
     )
     fee_note = ma.fields.String(allow_none=True)
     url = ma.fields.String(required=True, metadata={"description": "The public page."})
-    photos = ma.fields.List(ma.fields.Nested(PhotoSchema), required=True)
+    photos = ma.fields.List(ma.fields.Nested(ApiPhotoSchema), required=True)
 
 
 class BusySchema(ma.Schema):
@@ -106,10 +103,6 @@ def public_facilities():
     )
 
 
-def _media_url(media) -> str:
-    return public_url("media.serve", relpath=media.relpath)
-
-
 def facility_row(place: Facility) -> dict:
     bookable = place.bookable
     return {
@@ -132,13 +125,7 @@ def facility_row(place: Facility) -> dict:
         "fee_rupiah": place.fee_rupiah if bookable else None,
         "fee_note": place.fee_note if bookable else None,
         "url": public_url("facilities.facility", facility_id=place.id),
-        "photos": [
-            {
-                "url": _media_url(photo.media),
-                "thumbnail": _media_url(photo.thumb) if photo.thumb else None,
-            }
-            for photo in place.photos
-        ],
+        "photos": api_photos(place.photos),
     }
 
 

@@ -18,8 +18,10 @@ from sqlalchemy.orm import selectinload
 from app.kit import (
     ApiBlueprint,
     ApiId,
+    ApiPhotoSchema,
     PageArgs,
     api_abort,
+    api_photos,
     cursor_page,
     db,
     list_page,
@@ -40,11 +42,6 @@ api_bp = ApiBlueprint(
 
 # The page shows the staff's reason with these statuses only.
 REASON_SHOWN = (Status.REJECTED.value, Status.MERGED.value, Status.ACCEPTED.value)
-
-
-class PhotoSchema(ma.Schema):
-    url = ma.fields.String(required=True)
-    thumbnail = ma.fields.String(allow_none=True)
 
 
 class CycleRefSchema(ma.Schema):
@@ -88,7 +85,7 @@ class ProposalSchema(ma.Schema):
     created_at = ma.fields.DateTime(required=True)
     updated_at = ma.fields.DateTime(required=True)
     url = ma.fields.String(required=True, metadata={"description": "The public page."})
-    photos = ma.fields.List(ma.fields.Nested(PhotoSchema), required=True)
+    photos = ma.fields.List(ma.fields.Nested(ApiPhotoSchema), required=True)
 
 
 class ProposalListArgs(PageArgs):
@@ -112,10 +109,6 @@ def public_proposals():
             selectinload(Proposal.photos).selectinload(ProposalPhoto.thumb),
         )
     )
-
-
-def _media_url(media) -> str:
-    return public_url("media.serve", relpath=media.relpath)
 
 
 def proposal_row(proposal: Proposal) -> dict:
@@ -156,13 +149,7 @@ def proposal_row(proposal: Proposal) -> dict:
         "created_at": proposal.created_at,
         "updated_at": proposal.updated_at,
         "url": public_url("proposals.proposal", proposal_id=proposal.id),
-        "photos": [
-            {
-                "url": _media_url(photo.media),
-                "thumbnail": _media_url(photo.thumb) if photo.thumb else None,
-            }
-            for photo in proposal.photos
-        ],
+        "photos": api_photos(proposal.photos),
     }
 
 

@@ -21,8 +21,10 @@ from sqlalchemy.orm import selectinload
 from app.kit import (
     API_KEY,
     ApiBlueprint,
+    ApiPhotoSchema,
     PageArgs,
     api_abort,
+    api_photos,
     current_key,
     cursor_page,
     db,
@@ -49,11 +51,6 @@ MAX_ADDRESS = 300
 MAX_NAME = 120
 
 
-class PhotoSchema(ma.Schema):
-    url = ma.fields.String(required=True)
-    thumbnail = ma.fields.String(allow_none=True)
-
-
 class HistorySchema(ma.Schema):
     status = ma.fields.String(required=True)
     note = ma.fields.String()
@@ -74,7 +71,7 @@ class ReportSchema(ma.Schema):
     created_at = ma.fields.DateTime(required=True)
     updated_at = ma.fields.DateTime(required=True)
     url = ma.fields.String(required=True, metadata={"description": "The public page."})
-    photos = ma.fields.List(ma.fields.Nested(PhotoSchema), required=True)
+    photos = ma.fields.List(ma.fields.Nested(ApiPhotoSchema), required=True)
 
 
 class ReportDetailSchema(ReportSchema):
@@ -118,18 +115,6 @@ class FiledSchema(ReportSchema):
     )
 
 
-def _photos(report: Report) -> list[dict]:
-    return [
-        {
-            "url": public_url("media.serve", relpath=photo.media.relpath),
-            "thumbnail": public_url("media.serve", relpath=photo.thumb.relpath)
-            if photo.thumb
-            else None,
-        }
-        for photo in report.photos
-    ]
-
-
 def report_row(report: Report) -> dict:
     return {
         "id": report.id,
@@ -145,7 +130,7 @@ def report_row(report: Report) -> dict:
         "created_at": report.created_at,
         "updated_at": report.updated_at,
         "url": public_url("reports.show", report_id=report.id),
-        "photos": _photos(report),
+        "photos": api_photos(report.photos),
     }
 
 

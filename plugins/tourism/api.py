@@ -20,11 +20,14 @@ from sqlalchemy.orm import selectinload
 
 from app.kit import (
     ApiBlueprint,
+    ApiPhotoSchema,
     PageArgs,
     api_abort,
+    api_photos,
     cursor_page,
     db,
     list_page,
+    media_url,
     page_schema,
     public_url,
 )
@@ -37,11 +40,6 @@ from .queries import next_sitting, now_utc, public_destinations, public_events, 
 api_bp = ApiBlueprint(
     "tourism-api", __name__, description="Wisata: destinasi dan acara / places and events."
 )
-
-
-class PhotoSchema(ma.Schema):
-    url = ma.fields.String(required=True)
-    thumbnail = ma.fields.String(allow_none=True)
 
 
 class DestinationSchema(ma.Schema):
@@ -74,7 +72,7 @@ class DestinationSchema(ma.Schema):
     published_at = ma.fields.DateTime(allow_none=True)
     updated_at = ma.fields.DateTime(required=True)
     url = ma.fields.String(required=True, metadata={"description": "The public page."})
-    photos = ma.fields.List(ma.fields.Nested(PhotoSchema), required=True)
+    photos = ma.fields.List(ma.fields.Nested(ApiPhotoSchema), required=True)
 
 
 class DestinationListArgs(PageArgs):
@@ -133,10 +131,6 @@ def index():
     }
 
 
-def _media_url(media) -> str:
-    return public_url("media.serve", relpath=media.relpath)
-
-
 def destination_row(place: Destination, now) -> dict:
     hours = opening.load(place.hours)
     facilities = place.facilities()
@@ -160,13 +154,7 @@ def destination_row(place: Destination, now) -> dict:
         "published_at": place.published_at,
         "updated_at": place.updated_at,
         "url": public_url("tourism.destination", destination_id=place.id),
-        "photos": [
-            {
-                "url": _media_url(photo.media),
-                "thumbnail": _media_url(photo.thumb) if photo.thumb else None,
-            }
-            for photo in place.photos
-        ],
+        "photos": api_photos(place.photos),
     }
 
 
@@ -223,7 +211,7 @@ def event_row(event: TourEvent, now) -> dict:
         "lat": event.lat,
         "lng": event.lng,
         "registration_url": event.registration_url,
-        "poster": _media_url(event.poster) if event.poster else None,
+        "poster": media_url(event.poster) if event.poster else None,
         "updated_at": event.updated_at,
         "url": public_url("tourism.event", event_id=event.id),
     }

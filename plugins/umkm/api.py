@@ -23,8 +23,10 @@ from sqlalchemy.orm import selectinload
 from app.kit import (
     ApiBlueprint,
     ApiId,
+    ApiPhotoSchema,
     PageArgs,
     api_abort,
+    api_photos,
     cursor_page,
     db,
     list_page,
@@ -41,11 +43,6 @@ api_bp = ApiBlueprint(
 )
 
 SHOP_PRODUCT_IDS_CAP = 500  # a shop page lists them 24 at a time; the API names them all
-
-
-class PhotoSchema(ma.Schema):
-    url = ma.fields.String(required=True)
-    thumbnail = ma.fields.String(allow_none=True)
 
 
 class ShopRefSchema(ma.Schema):
@@ -77,7 +74,7 @@ class ProductSchema(ma.Schema):
     updated_at = ma.fields.DateTime(required=True)
     shop = ma.fields.Nested(ShopRefSchema, required=True)
     url = ma.fields.String(required=True, metadata={"description": "The public page."})
-    photos = ma.fields.List(ma.fields.Nested(PhotoSchema), required=True)
+    photos = ma.fields.List(ma.fields.Nested(ApiPhotoSchema), required=True)
 
 
 class ProductListArgs(PageArgs):
@@ -147,18 +144,6 @@ def index():
     }
 
 
-def _photos(product: Product) -> list[dict]:
-    return [
-        {
-            "url": public_url("media.serve", relpath=photo.media.relpath),
-            "thumbnail": public_url("media.serve", relpath=photo.thumb.relpath)
-            if photo.thumb
-            else None,
-        }
-        for photo in product.photos
-    ]
-
-
 def product_row(product: Product) -> dict:
     shop = product.shop
     return {
@@ -181,7 +166,7 @@ def product_row(product: Product) -> dict:
             "url": public_url("umkm.shop", shop_id=shop.id),
         },
         "url": public_url("umkm.product", product_id=product.id),
-        "photos": _photos(product),
+        "photos": api_photos(product.photos),
     }
 
 
