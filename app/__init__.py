@@ -71,7 +71,7 @@ def configure_input_guard(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from . import api, auth, caching, i18n
+    from . import api, auth, caching, i18n, storage
     from .extensions import (
         babel,
         csrf,
@@ -100,6 +100,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     auth.configure_login(login_manager)
     caching.init_app(app)
+    storage.init_app(app)
     api.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():

@@ -192,7 +192,7 @@ def outbox_retry(max_attempts: int):
 
 @kp.group("media")
 def media_group():
-    """Uploaded files under KP_MEDIA_ROOT."""
+    """Uploaded files (KP_MEDIA_ROOT, or the S3 bucket with KP_STORAGE=s3)."""
 
 
 @media_group.command("gc")
@@ -209,15 +209,14 @@ def media_group():
 def media_gc(hours: float, dry_run: bool):
     """Remove files that no Media row refers to, and photos kept for refused forms more
     than a day ago with their rows (run it from cron)."""
-    from flask import current_app
-
     from .media_gc import collect
+    from .storage import storage
     from .uploads import prune
 
     verb = "would remove" if dry_run else "removed"
     pending = prune(dry_run=dry_run)
     click.echo(f"{len(pending)} pending upload(s) older than a day {verb}")
-    orphans = collect(current_app.config["KP_MEDIA_ROOT"], older_than_hours=hours, dry_run=dry_run)
+    orphans = collect(storage(), older_than_hours=hours, dry_run=dry_run)
     for orphan in orphans:
         click.echo(f"{verb} {orphan.relpath} ({orphan.size_bytes} bytes)")
     total = sum(o.size_bytes for o in orphans)
@@ -434,3 +433,47 @@ def api_key_scopes(slug: str | None):
     scopes = apikeys.scopes_for(_key_kelurahan(slug)) if slug else apikeys.known_scopes()
     for scope in scopes:
         click.echo(f"{scope.key}  {scope.label}")
+
+
+# -- backup and restore ------------------------------------------------------------------------
+
+
+@kp.command("backup")
+@click.argument("dest", type=click.Path(file_okay=True, dir_okay=True))
+@with_appcontext
+def backup_command(dest: str):
+    """Write the database and every uploaded file to one .tar.gz archive at DEST (or a
+    timestamped file inside DEST when it is a directory); print the archive's path."""
+    from .backup import BackupError, create_backup
+
+    try:
+        result = create_backup(dest)
+    except BackupError as exc:
+        raise click.ClickException(f"backup failed: {exc}") from None
+    click.echo(result.summary(), err=True)
+    click.echo(str(result.path))
+
+
+@kp.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the contents of a database that has data.")
+@with_appcontext
+def restore_command(archive: str, force: bool):
+    """Restore ARCHIVE (made by `kp backup`) into DATABASE_URL and the media storage, then
+    check every table's row count and every file's SHA-256 against its manifest."""
+    from .backup import BackupError, restore_backup
+
+    try:
+        result = restore_backup(archive, force=force, echo=click.echo)
+    except BackupError as exc:
+        raise click.ClickException(f"restore refused: {exc}") from None
+    for problem in result.problems:
+        click.echo(f"MISMATCH {problem}", err=True)
+    click.echo(
+        f"Restored {result.tables} tables ({result.rows} rows) and {result.files} media files "
+        f"({result.size} bytes)."
+    )
+    for note in result.notes:
+        click.echo(f"Note: {note}")
+    if result.problems:
+        raise click.ClickException(f"{len(result.problems)} mismatch(es) with the archive")

@@ -44,6 +44,19 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "KP_MEDIA_ROOT": env.get("KP_MEDIA_ROOT") or str(instance / "media"),
+        # Uploads in the folder above ("local") or in an S3-compatible bucket ("s3", for
+        # several app hosts): app.storage. Credentials come the AWS way (AWS_ACCESS_KEY_ID,
+        # AWS_SECRET_ACCESS_KEY in the environment, or the host's role), never from here.
+        "KP_STORAGE": env.get("KP_STORAGE", "local"),
+        "KP_S3_BUCKET": env.get("KP_S3_BUCKET"),
+        "KP_S3_ENDPOINT_URL": env.get("KP_S3_ENDPOINT_URL"),
+        "KP_S3_REGION": env.get("KP_S3_REGION"),
+        "KP_S3_PREFIX": env.get("KP_S3_PREFIX", ""),
+        "KP_S3_URL_SECONDS": int(env.get("KP_S3_URL_SECONDS", "300")),
+        # Behind nginx: the internal location that sends media after the app's access check
+        # (X-Accel-Redirect), e.g. /_media/ for the folder, /_s3/ for the bucket. Empty: the
+        # app sends the bytes itself.
+        "KP_MEDIA_ACCEL": env.get("KP_MEDIA_ACCEL", ""),
         "KP_PLUGINS": _list(env.get("KP_PLUGINS")),
         # "cdn" loads Leaflet and htmx from pinned CDN URLs with SRI (falling back to the
         # local copy); "local" serves the same files from /static/vendor. `make run` works
@@ -153,8 +166,33 @@ def check(config: dict) -> None:
             "on the console: set app.mail:SmtpSender (or app.mail:OutboxSender) in production."
         )
     _check_sms_gateway(config)
+    if config.get("KP_STORAGE", "local") not in {"local", "s3"}:
+        raise ConfigError("KP_STORAGE must be 'local' or 's3'.")
+    if config.get("KP_STORAGE") == "s3" and not config.get("KP_S3_BUCKET"):
+        raise ConfigError("KP_STORAGE=s3 needs KP_S3_BUCKET, the bucket that keeps the uploads.")
+    accel = config.get("KP_MEDIA_ACCEL") or ""
+    if accel and not (accel.startswith("/") and accel.endswith("/")):
+        raise ConfigError("KP_MEDIA_ACCEL must be an nginx location like /_media/ (or empty).")
     if config["KP_ASSETS"] not in {"cdn", "local"}:
         raise ConfigError("KP_ASSETS must be 'cdn' or 'local'.")
+    if config["KP_ENV"] == "production":
+        _check_production_services(config)
+
+
+def _check_production_services(config: dict) -> None:
+    """Production runs several workers on several hosts: they share one database and one
+    Redis, or residents see each other's limits and pages go stale."""
+    database = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if not database.startswith("postgresql"):
+        raise ConfigError(
+            "DATABASE_URL must point to PostgreSQL in production (SQLite is for `make run` "
+            "on one machine), e.g. postgresql://kp@db.internal/kelurahan_pintar."
+        )
+    if not config.get("REDIS_URL"):
+        raise ConfigError(
+            "REDIS_URL must be set in production: sign-in limits, the cache and change "
+            "stamps are shared by every worker and host through Redis."
+        )
 
 
 SMS_NUMBER_FORMATS = ("e164", "local")

@@ -26,9 +26,7 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
@@ -40,10 +38,10 @@ from typing import IO
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps
 
+from .storage import LocalStorage, Storage, safe_parts
+
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 _CHUNK = 64 * 1024
-# Path parts we generate or accept: no "..", no hidden/temp files, no separators.
-_SAFE_PART = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 _SRGB = ImageCms.createProfile("sRGB")
 
 MAX_PIXELS = 20_000_000
@@ -89,7 +87,7 @@ def _busy() -> ImageRejected:
 
 def store_image(
     stream: IO[bytes],  # a binary stream or a werkzeug FileStorage (it proxies .read)
-    media_root: str | Path,
+    media_root: str | Path | Storage,  # a folder, or the app's storage (app.storage)
     *,
     max_bytes: int = 10 * 1024 * 1024,
     max_side: int = 2048,
@@ -112,12 +110,17 @@ def store_image(
 
     now = datetime.now(UTC)
     rel = PurePosixPath(*prefix, f"{now:%Y}", f"{now:%m}", f"{uuid.uuid4().hex}.jpg")
-    _write_atomic(Path(media_root).joinpath(*rel.parts), encoded)
+    _as_storage(media_root).save(str(rel), encoded, "image/jpeg")
     return StoredImage(str(rel), image.width, image.height, "image/jpeg", len(encoded))
 
 
 def store_document(
-    data: bytes, media_root: str | Path, *, content_type: str, suffix: str, subdir: str = ""
+    data: bytes,
+    media_root: str | Path | Storage,
+    *,
+    content_type: str,
+    suffix: str,
+    subdir: str = "",
 ) -> StoredImage:
     """Store a document the caller already checked (a PDF rewritten by its checker); its
     width and height are 0."""
@@ -126,31 +129,21 @@ def store_document(
         raise ValueError(f"unsafe suffix {suffix!r}")
     now = datetime.now(UTC)
     rel = PurePosixPath(*prefix, f"{now:%Y}", f"{now:%m}", f"{uuid.uuid4().hex}.{suffix}")
-    _write_atomic(Path(media_root).joinpath(*rel.parts), data)
+    _as_storage(media_root).save(str(rel), data, content_type)
     return StoredImage(str(rel), 0, 0, content_type, len(data))
 
 
 def media_path(media_root: str | Path, relpath: str) -> Path:
     """Resolve a stored relpath for serving; anything unsafe or missing -> FileNotFoundError."""
-    try:
-        parts = _safe_parts(relpath)
-    except ValueError:
-        raise FileNotFoundError(relpath) from None
-    root = Path(media_root).resolve()
-    try:
-        path = root.joinpath(*parts).resolve()  # resolve() also defeats symlinks escaping root
-        if not path.is_relative_to(root) or not path.is_file():
-            raise FileNotFoundError(relpath)
-    except OSError as exc:  # a name too long for the file system is simply not there
-        raise FileNotFoundError(relpath) from exc
-    return path
+    return LocalStorage(media_root).path(relpath)
+
+
+def _as_storage(target: str | Path | Storage) -> Storage:
+    return LocalStorage(target) if isinstance(target, str | Path) else target
 
 
 def _safe_parts(relpath: str) -> tuple[str, ...]:
-    parts = tuple(relpath.split("/"))
-    if not all(_SAFE_PART.fullmatch(p) for p in parts):
-        raise ValueError(f"unsafe media path: {relpath!r}")
-    return parts
+    return safe_parts(relpath)
 
 
 def _read_limited(stream: IO[bytes], max_bytes: int) -> BytesIO:
@@ -209,20 +202,3 @@ def _to_srgb(im: Image.Image) -> Image.Image:
             src = ImageCms.ImageCmsProfile(BytesIO(icc))
             return ImageCms.profileToProfile(im, src, _SRGB, outputMode="RGB")
     return im.convert("RGB")
-
-
-def _write_atomic(dest: Path, data: bytes) -> None:
-    # Temp file in the same directory + os.replace: readers never see half a file.
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the web server must read it
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

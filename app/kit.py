@@ -55,7 +55,10 @@ rolled back and redirected). A form with photos wraps its file field in `PhotoUp
 (app/uploads.py) and renders it with `photo_field` from macros/photos.html: photos chosen
 in a POST that is refused are kept for the next one, so a form error never loses a photo.
 `photos.attach(add, start=..., thumb_side=..., stored=...)` then gives each a thumbnail and
-hands both to the plugin's `add(full, thumb, position)`.
+hands both to the plugin's `add(full, thumb, position)`. Stored files are read, written
+and served through `storage()` (the folder or the S3 bucket, whichever the city runs):
+`open_media(media)` to read one, `private_file(media, name)` to send a non-public one
+after the plugin's own access check, `remove_media_files(rows)` after a rollback.
 Ids read from a query string or a form go through
 `parse_id()` (ASCII digits within BIGINT, else None), never bare `int()`.
 
@@ -108,7 +111,7 @@ import random
 import re
 from collections.abc import Iterable
 
-from flask import current_app, g, has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import force_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
@@ -185,7 +188,7 @@ from .geo import (
     rows_as_features,
 )
 from .idempotency import IdempotentForm, already_done, remember_result
-from .imaging import ImageRejected, media_path
+from .imaging import ImageRejected
 from .input_guard import MAX_ID, link_args, parse_id
 from .media import save_upload
 from .models import (
@@ -231,6 +234,7 @@ from .plugins import (
 )
 from .queries import count_and_oldest, count_rows, latest
 from .seed import DEMO_PASSWORDS, ensure_user, load_reference
+from .storage import Delivery, StoredFile, storage
 from .switch_off import OffImpact
 from .tenancy import TenantScopeError, all_kelurahan, get_or_404, scoped_to
 from .transactions import begin_write
@@ -412,12 +416,11 @@ def city_answer(plugin_id: str, key: str, compute):
 
 def remove_media_files(media_rows: Iterable[Media]) -> None:
     """Delete the stored files of uploads whose rows were rolled back (or deleted)."""
-    root = current_app.config["KP_MEDIA_ROOT"]
     for media in media_rows:
         if media is None:
             continue
         try:
-            media_path(root, media.relpath).unlink(missing_ok=True)
+            storage().delete(media.relpath)
         except Exception:  # cleanup must not hide the error that brought us here
             log.warning("could not remove an upload's file", exc_info=True)
 
@@ -702,6 +705,9 @@ __all__ = [
     "notify_holders",
     "once_per_day",
     "open_media",
+    "storage",
+    "Delivery",
+    "StoredFile",
     "private_file",
     "outside_kelurahan",
     "page_number",

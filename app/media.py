@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context
+from flask import has_request_context
 from flask_login import current_user
 
 from .extensions import db
 from .imaging import ImageRejected, store_document, store_image
 from .models import Media
+from .storage import storage
 
 __all__ = ["ImageRejected", "save_document", "save_upload"]
 
@@ -24,9 +25,7 @@ def save_upload(
     # Seeds and scripts store images too, outside any request and with nobody signed in.
     signed_in = has_request_context() and current_user.is_authenticated
     options = {"max_side": max_side} if max_side else {}
-    stored = store_image(
-        file_storage, current_app.config["KP_MEDIA_ROOT"], subdir=subdir, **options
-    )
+    stored = store_image(file_storage, storage(), subdir=subdir, **options)
     media = Media(
         relpath=stored.relpath,
         width=stored.width,
@@ -46,7 +45,7 @@ def save_document(data: bytes, *, content_type: str, suffix: str, kelurahan=None
     signed_in = has_request_context() and current_user.is_authenticated
     stored = store_document(
         data,
-        current_app.config["KP_MEDIA_ROOT"],
+        storage(),
         content_type=content_type,
         suffix=suffix,
         subdir=subdir,

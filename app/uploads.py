@@ -39,16 +39,17 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import IO
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db
-from .imaging import ImageRejected, media_path
+from .imaging import ImageRejected
 from .input_guard import parse_id
 from .media import save_document, save_upload
 from .models import Media, PendingUpload, utcnow
+from .storage import Delivery, storage
 from .tenancy import all_kelurahan
 
 log = logging.getLogger(__name__)
@@ -282,21 +283,13 @@ def _is_pdf(upload) -> bool:
 def private_file(media: Media, download_name: str):
     """Send a non-public upload to someone the plugin already checked may see it: never
     stored by the browser or a proxy, never guessed as another type, never run as a page."""
-    from flask import abort, send_file
+    from flask import abort
 
+    delivery = Delivery(media.content_type, public=False, download_name=download_name)
     try:
-        path = media_path(current_app.config["KP_MEDIA_ROOT"], media.relpath)
+        response = storage().serve(media.relpath, delivery)
     except FileNotFoundError:
         abort(404)  # its row outlived the file (a restore without media, a disk cleaned)
-    response = send_file(
-        path,
-        mimetype=media.content_type,
-        as_attachment=media.content_type != "image/jpeg",
-        download_name=download_name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers.pop("Expires", None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -316,17 +309,14 @@ def pending_visible(media: Media, user) -> bool | None:
 @contextlib.contextmanager
 def open_media(media: Media) -> Iterator[IO[bytes]]:
     """The stored file of `media`, opened for reading (to make a thumbnail of a kept photo)."""
-    with media_path(current_app.config["KP_MEDIA_ROOT"], media.relpath).open("rb") as f:
+    with storage().open(media.relpath) as f:
         yield f
 
 
 def _remove_files(relpaths) -> None:
-    root = current_app.config["KP_MEDIA_ROOT"]
     for relpath in relpaths:
         try:
-            media_path(root, relpath).unlink(missing_ok=True)
-        except FileNotFoundError:
-            pass
+            storage().delete(relpath)
         except Exception:  # cleanup must not hide what brought us here
             log.warning("could not remove a pending upload's file", exc_info=True)
 

@@ -36,6 +36,12 @@ from app.passwords import hash_password
 
 PASSWORD = "Rahasia-Kauman-2026"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# What production requires besides its secrets (app.config._check_production_services). Apps
+# built at these addresses never reach them: create_app() opens no connection.
+PRODUCTION_SERVICES = {
+    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://kp@db.invalid/kelurahan_pintar",
+    "REDIS_URL": "redis://redis.invalid:6379/0",
+}
 
 # A deployment's letter-service keys (plugins/services/personal.py), as production requires
 # them: tests that start the app with KP_ENV=production are deployments too. Throwaway keys.

@@ -9,7 +9,7 @@ password-reset link the real owner receives.
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, make_app
+from conftest import PASSWORD, PRODUCTION_SERVICES, make_app
 from markupsafe import escape
 from test_accounts import delivered, page
 
@@ -207,4 +207,10 @@ def test_production_refuses_to_start_without_kp_public_url(tmp_path):
     for wrong in ("kelurahanpintar.go.id", "ftp://x.go.id", "https://", "https://x.go.id/?a=1"):
         with pytest.raises(ConfigError, match="KP_PUBLIC_URL must be the site's address"):
             make_app(f"sqlite:///{tmp_path}/x.db", tmp_path, KP_PUBLIC_URL=wrong)
-    make_app(f"sqlite:///{tmp_path}/x.db", tmp_path, KP_PUBLIC_URL=PUBLIC, **settings)
+    make_app(
+        PRODUCTION_SERVICES["SQLALCHEMY_DATABASE_URI"],
+        tmp_path,
+        KP_PUBLIC_URL=PUBLIC,
+        REDIS_URL=PRODUCTION_SERVICES["REDIS_URL"],
+        **settings,
+    )

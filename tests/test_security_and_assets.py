@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import make_app
+from conftest import PRODUCTION_SERVICES, make_app
 
 from app import create_app
 from app.assets import ASSETS
@@ -74,7 +74,7 @@ def test_secure_cookies_and_secret_key_outside_development(monkeypatch, tmp_path
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    app = create_app(PRODUCTION_SERVICES)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
 

@@ -18,7 +18,7 @@ import re
 import time
 
 import pytest
-from conftest import count
+from conftest import PRODUCTION_SERVICES, count
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
@@ -439,7 +439,8 @@ def test_production_refuses_the_console_sender(monkeypatch, tmp_path):
         create_app(database)
     assert "\n" not in str(refused.value)
     monkeypatch.delenv("KP_MAIL_SENDER")
-    assert create_app(database).config["KP_MAIL_SENDER"] == "app.mail:OutboxSender"
+    production = create_app(PRODUCTION_SERVICES)
+    assert production.config["KP_MAIL_SENDER"] == "app.mail:OutboxSender"
 
 
 # -- on the way somewhere ------------------------------------------------------------------------

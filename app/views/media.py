@@ -7,18 +7,16 @@ to those the owning plugin lets see it (`kp_media_visible`), never from a shared
 answers 404 to everybody else, as if it did not exist.
 """
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..imaging import media_path
 from ..models import Media
 from ..plugins import host
+from ..storage import Delivery, safe_parts, storage
 
 bp = Blueprint("media", __name__)
-
-PUBLIC_MAX_AGE = 30 * 24 * 3600
 
 
 def may_see(media: Media) -> bool:
@@ -39,25 +37,18 @@ def may_see(media: Media) -> bool:
 @bp.get("/media/<path:relpath>")
 def serve(relpath: str):
     try:
-        path = media_path(current_app.config["KP_MEDIA_ROOT"], relpath)
-    except FileNotFoundError:
+        safe_parts(relpath)
+    except ValueError:
         abort(404)
     media = db.session.execute(select(Media).where(Media.relpath == relpath)).scalar_one_or_none()
     # A file without a row has nothing marking it private (the row holds the flag).
     public = media is None or media.public
     if not public and not may_see(media):
         abort(404)  # not 403: do not tell a visitor that the file exists
-    mimetype = media.content_type if media is not None else "image/jpeg"
-    response = send_file(
-        path,
-        mimetype=mimetype,
-        as_attachment=mimetype != "image/jpeg",  # a kept PDF is downloaded, never shown inline
-        max_age=PUBLIC_MAX_AGE if public else 0,
-    )
-    if public:
-        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
-    else:
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers.pop("Expires", None)
+    delivery = Delivery(media.content_type if media is not None else "image/jpeg", public=public)
+    try:
+        response = storage().serve(relpath, delivery)
+    except FileNotFoundError:
+        abort(404)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -6,7 +6,7 @@ the tracking page and the public service times show it."""
 from __future__ import annotations
 
 import pytest
-from conftest import act_as, count, enable_plugin, notes_for
+from conftest import PRODUCTION_SERVICES, act_as, count, enable_plugin, notes_for
 from services_helpers import BASE, NIK_WOMAN, make_type, request_data, text, upload
 from sqlalchemy import select
 
@@ -157,7 +157,7 @@ def test_production_refuses_to_start_without_the_nik_keys(monkeypatch, tmp_path,
     monkeypatch.setenv("KP_MAIL_SENDER", "app.mail:OutboxSender")
     monkeypatch.delenv("KP_SERVICES_KEYS", raising=False)
     with pytest.raises(ConfigError, match="KP_SERVICES_KEYS must be set"):
-        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+        create_app(PRODUCTION_SERVICES)
 
 
 def test_only_the_rt_head_is_shown_their_approval_queue(client, factory):
