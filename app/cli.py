@@ -223,6 +223,50 @@ def media_gc(hours: float, dry_run: bool):
     click.echo(f"{len(orphans)} orphan file(s), {total} bytes {verb}")
 
 
+@media_group.command("migrate")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["s3", "local"]),
+    required=True,
+    help="Where the files go: the S3 bucket (KP_S3_*) or the folder (KP_MEDIA_ROOT).",
+)
+@with_appcontext
+def media_migrate(target: str):
+    """Copy every stored file to the other storage, checking each copy, so the city can
+    switch KP_STORAGE afterwards. Files already there with the same size are skipped;
+    nothing is removed from the source (remove it once the site runs on the target)."""
+    from flask import current_app
+
+    from .storage import build
+
+    config = dict(current_app.config)
+    source = build({**config, "KP_STORAGE": "local" if target == "s3" else "s3"})
+    if target == "s3" and not config.get("KP_S3_BUCKET"):
+        raise click.UsageError("set KP_S3_BUCKET (and KP_S3_ENDPOINT_URL for a non-AWS store)")
+    destination = build({**config, "KP_STORAGE": target})
+    there = {f.relpath: f.size_bytes for f in destination.files()}
+    copied = skipped = 0
+    for stored in source.files():
+        if there.get(stored.relpath) == stored.size_bytes:
+            skipped += 1
+            continue
+        with source.open(stored.relpath) as f:
+            data = f.read()
+        destination.save(stored.relpath, data, _content_type(stored.relpath))
+        with destination.open(stored.relpath) as f:
+            if f.read() != data:
+                raise click.ClickException(f"copy of {stored.relpath} differs; stopped")
+        copied += 1
+    click.echo(f"{copied} file(s) copied to {target}, {skipped} already there")
+
+
+def _content_type(relpath: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(relpath)[0] or "application/octet-stream"
+
+
 @kp.group("metrics")
 def metrics_group():
     """The dashboards' figures."""

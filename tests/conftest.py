@@ -469,3 +469,34 @@ def loaded_width(page, image) -> int:
     handle = image.element_handle()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=handle)
     return page.evaluate("img => img.naturalWidth", handle)
+
+
+# -- object storage ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A local S3 API (moto's server mode) for this test worker: its endpoint URL. The keys
+    are throwaway; the server still refuses unsigned reads of a bucket's objects."""
+    from moto.server import ThreadedMotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "kp-test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "kp-test-secret")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{server._server.server_port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint):
+    """A new empty bucket: the settings that point an app at it."""
+    import boto3
+
+    name = f"kp-media-{secrets.token_hex(4)}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(
+        Bucket=name
+    )
+    return {"KP_STORAGE": "s3", "KP_S3_BUCKET": name, "KP_S3_ENDPOINT_URL": s3_endpoint}
