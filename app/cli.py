@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -12,6 +14,8 @@ from .extensions import db
 from .models import Kelurahan, Role, RoleAssignment, User
 from .passwords import hash_password, password_problem
 from .plugins import host
+
+log = logging.getLogger(__name__)
 
 
 @click.group()
@@ -265,6 +269,48 @@ def _content_type(relpath: str) -> str:
     import mimetypes
 
     return mimetypes.guess_type(relpath)[0] or "application/octet-stream"
+
+
+@kp.group("jobs")
+def jobs_group():
+    """What cron runs."""
+
+
+# The core's regular work, in order: deliveries first, then the day's figures.
+CORE_JOBS = (("outbox", "retry"), ("media", "gc"), ("metrics", "snapshot"))
+
+
+@jobs_group.command("run")
+@click.pass_context
+@with_appcontext
+def jobs_run(ctx: click.Context):
+    """Run every scheduled job once: the outbox retry, media gc, the metrics snapshot and
+    each installed plugin's scheduled commands (Manifest.scheduled). Every job is safe to
+    run again or on two hosts at once; one failing does not stop the others (exit 1)."""
+    kp_group = ctx.parent.parent.command
+    jobs = list(CORE_JOBS)
+    for manifest in host().manifests.values():
+        jobs.extend((manifest.id, name) for name in manifest.scheduled)
+    failed = []
+    for path in jobs:
+        name = " ".join(path)
+        command = kp_group
+        for part in path:
+            command = command.get_command(ctx, part) if command is not None else None
+        if command is None:
+            click.echo(f"[{name}] missing", err=True)
+            failed.append(name)
+            continue
+        click.echo(f"[{name}]")
+        try:
+            command.main(args=[], prog_name=f"flask kp {name}", standalone_mode=False, obj=ctx.obj)
+        except Exception as exc:  # one job's failure is reported, the others still run
+            log.exception("scheduled job %s failed", name)
+            click.echo(f"[{name}] failed: {exc.__class__.__name__}: {exc}", err=True)
+            failed.append(name)
+    if failed:
+        raise click.ClickException(f"{len(failed)} job(s) failed: {', '.join(failed)}")
+    click.echo(f"{len(jobs)} job(s) done")
 
 
 @kp.group("metrics")

@@ -215,6 +215,9 @@ class Manifest:
     demo_kelurahan: tuple[str, ...] = ()
     # What API keys may do with this plugin (app.apikeys): `ApiScope("<id>.<what>", label)`.
     api_scopes: tuple[ApiScope, ...] = ()
+    # Commands of the plugin's `flask kp <id>` group that must run regularly (reminders,
+    # retention): `flask kp jobs run`, the one line a deployment puts in cron, runs them.
+    scheduled: tuple[str, ...] = ()
 
     @property
     def url_path(self) -> str:

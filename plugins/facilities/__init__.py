@@ -28,6 +28,7 @@ def kp_plugin_manifest():
         ),
         version="1.0.0",
         icon="home",
+        scheduled=("remind",),
         settings=(
             Setting(
                 "rw_count",

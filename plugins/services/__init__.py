@@ -50,6 +50,7 @@ def kp_plugin_manifest():
         ),
         version="1.0.0",
         icon="file-text",
+        scheduled=("purge",),
         settings=(
             Setting(
                 "rt_approval",
